@@ -1,0 +1,312 @@
+"""Numba kernels. Private: no argument checks here.
+
+Every kernel receives C-contiguous float32 or float64 arrays that already
+hold any padding (the public API in :mod:`cnncourse.functional` pads, casts and
+checks once), plain int strides, and a preallocated output. Layout is always
+(N, C, H, W) for images and (D, C, h, w) for kernels; 1D signals are (N, C, W).
+
+Inner loops run over a contiguous output row so that LLVM vectorises them; a
+stride-1 fast path avoids index arithmetic in the hottest loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+# Kernels that do reductions may reorder additions (and fuse multiply-adds) but
+# must keep IEEE NaN/inf semantics: no 'nnan'/'ninf' flags.
+_FAST = {"reassoc", "contract"}
+
+
+# ----------------------------------------------------------------------------
+# convolution, direct (small channel counts, single-channel images and signals)
+# ----------------------------------------------------------------------------
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def _row_accumulate(acc, row, start, stride, wt):
+    """acc[i] += wt * row[start + stride * i] for every output position i."""
+    n = acc.shape[0]
+    if stride == 1:
+        seg = row[start : start + n]
+        for i in range(n):
+            acc[i] += wt * seg[i]
+    else:
+        for i in range(n):
+            acc[i] += wt * row[start + stride * i]
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def conv1d_direct(xp, u, stride, out):
+    """out[b, d, i] = sum_c sum_m xp[b, c, m + stride*i] * u[d, c, m]; out is zeroed here."""
+    N, C, _ = xp.shape
+    D, _, w = u.shape
+    Wo = out.shape[2]
+    tile = 2048
+    for b in range(N):
+        for d in range(D):
+            for t0 in range(0, Wo, tile):
+                t1 = min(Wo, t0 + tile)
+                acc = out[b, d, t0:t1]
+                acc[:] = 0
+                for c in range(C):
+                    row = xp[b, c]
+                    for m in range(w):
+                        _row_accumulate(acc, row, m + stride * t0, stride, u[d, c, m])
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST, parallel=True)
+def conv1d_direct_parallel(xp, u, stride, out):
+    """Same as conv1d_direct, tiles of the output spread over the cores (long signals)."""
+    N, C, _ = xp.shape
+    D, _, w = u.shape
+    Wo = out.shape[2]
+    tile = 4096
+    ntiles = (Wo + tile - 1) // tile
+    for job in prange(N * D * ntiles):
+        b = job // (D * ntiles)
+        d = (job // ntiles) % D
+        t0 = (job % ntiles) * tile
+        t1 = min(Wo, t0 + tile)
+        acc = out[b, d, t0:t1]
+        acc[:] = 0
+        for c in range(C):
+            row = xp[b, c]
+            for m in range(w):
+                _row_accumulate(acc, row, m + stride * t0, stride, u[d, c, m])
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def _conv2d_plane(xp, u, b, d, sh, sw, j0, j1, out):
+    C = xp.shape[1]
+    kh, kw = u.shape[2], u.shape[3]
+    for j in range(j0, j1):
+        acc = out[b, d, j]
+        acc[:] = 0
+        for c in range(C):
+            for n in range(kh):
+                row = xp[b, c, j * sh + n]
+                for m in range(kw):
+                    _row_accumulate(acc, row, m, sw, u[d, c, n, m])
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST, parallel=True)
+def conv2d_direct(xp, u, sh, sw, out):
+    """out[b,d,j,i] = sum_c sum_n sum_m xp[b,c,sh*j+n,sw*i+m] * u[d,c,n,m].
+
+    Work is split over (image, filter, block of rows) so that even a single
+    grayscale image keeps both cores busy.
+    """
+    N = xp.shape[0]
+    D = u.shape[0]
+    Ho = out.shape[2]
+    rows = 16 if Ho >= 64 else Ho
+    nblocks = (Ho + rows - 1) // rows
+    for job in prange(N * D * nblocks):
+        b = job // (D * nblocks)
+        d = (job // nblocks) % D
+        j0 = (job % nblocks) * rows
+        _conv2d_plane(xp, u, b, d, sh, sw, j0, min(Ho, j0 + rows), out)
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def conv2d_direct_serial(xp, u, sh, sw, out):
+    """Serial twin of conv2d_direct, for small problems where threads cost more than they give."""
+    N = xp.shape[0]
+    D = u.shape[0]
+    Ho = out.shape[2]
+    for b in range(N):
+        for d in range(D):
+            _conv2d_plane(xp, u, b, d, sh, sw, 0, Ho, out)
+
+
+# ----------------------------------------------------------------------------
+# convolution through im2col + BLAS GEMM (many channels)
+# ----------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def im2col(xp, kh, kw, sh, sw, Ho, Wo, cols):
+    """cols[b, (c*kh + n)*kw + m, j*Wo + i] = xp[b, c, sh*j + n, sw*i + m]."""
+    N, C = xp.shape[0], xp.shape[1]
+    for b in range(N):
+        for c in range(C):
+            for n in range(kh):
+                for m in range(kw):
+                    k = (c * kh + n) * kw + m
+                    dst = cols[b, k]
+                    for j in range(Ho):
+                        row = xp[b, c, sh * j + n]
+                        base = j * Wo
+                        if sw == 1:
+                            dst[base : base + Wo] = row[m : m + Wo]
+                        else:
+                            for i in range(Wo):
+                                dst[base + i] = row[m + sw * i]
+
+
+@njit(cache=True, nogil=True)
+def col2im(cols, kh, kw, sh, sw, Ho, Wo, dxp):
+    """Adjoint of im2col: dxp[b, c, sh*j + n, sw*i + m] += cols[b, (c*kh + n)*kw + m, j*Wo + i].
+
+    dxp is zeroed here.
+    """
+    N, C = dxp.shape[0], dxp.shape[1]
+    dxp[:] = 0
+    for b in range(N):
+        for c in range(C):
+            for n in range(kh):
+                for m in range(kw):
+                    src = cols[b, (c * kh + n) * kw + m]
+                    for j in range(Ho):
+                        row = dxp[b, c, sh * j + n]
+                        base = j * Wo
+                        if sw == 1:
+                            seg = row[m : m + Wo]
+                            for i in range(Wo):
+                                seg[i] += src[base + i]
+                        else:
+                            for i in range(Wo):
+                                row[m + sw * i] += src[base + i]
+
+
+# ----------------------------------------------------------------------------
+# convolution backward, direct
+# ----------------------------------------------------------------------------
+@njit(cache=True, nogil=True, fastmath=_FAST, parallel=True)
+def conv2d_backward_input(dout, u, sh, sw, dxp):
+    """dxp[b,c,sh*j+n,sw*i+m] += dout[b,d,j,i] * u[d,c,n,m]; dxp is zeroed here."""
+    N, D, Ho, Wo = dout.shape
+    C, kh, kw = u.shape[1], u.shape[2], u.shape[3]
+    for job in prange(N * C):
+        b = job // C
+        c = job % C
+        dxp[b, c] = 0
+        for d in range(D):
+            for n in range(kh):
+                for m in range(kw):
+                    wt = u[d, c, n, m]
+                    for j in range(Ho):
+                        g = dout[b, d, j]
+                        row = dxp[b, c, sh * j + n]
+                        if sw == 1:
+                            seg = row[m : m + Wo]
+                            for i in range(Wo):
+                                seg[i] += wt * g[i]
+                        else:
+                            for i in range(Wo):
+                                row[m + sw * i] += wt * g[i]
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST, parallel=True)
+def conv2d_backward_kernel(dout, xp, sh, sw, du):
+    """du[d,c,n,m] = sum_b sum_j sum_i dout[b,d,j,i] * xp[b,c,sh*j+n,sw*i+m]."""
+    N, D, Ho, Wo = dout.shape
+    C, kh, kw = du.shape[1], du.shape[2], du.shape[3]
+    for job in prange(D * C):
+        d = job // C
+        c = job % C
+        for n in range(kh):
+            for m in range(kw):
+                total = 0.0
+                for b in range(N):
+                    for j in range(Ho):
+                        g = dout[b, d, j]
+                        row = xp[b, c, sh * j + n]
+                        if sw == 1:
+                            seg = row[m : m + Wo]
+                            for i in range(Wo):
+                                total += g[i] * seg[i]
+                        else:
+                            for i in range(Wo):
+                                total += g[i] * row[m + sw * i]
+                du[d, c, n, m] = total
+
+
+# ----------------------------------------------------------------------------
+# pooling
+# ----------------------------------------------------------------------------
+# op codes: 0 = max, 1 = avg, 2 = min
+@njit(cache=True, nogil=True, parallel=True)
+def pool2d_forward(xp, kh, kw, sh, sw, op, out):
+    """out[b,c,j,i] = op over the window xp[b,c,sh*j:sh*j+kh, sw*i:sw*i+kw].
+
+    max/min: NaN wins (it propagates, as in PyTorch); avg divides by kh*kw.
+    """
+    N, C = xp.shape[0], xp.shape[1]
+    Ho, Wo = out.shape[2], out.shape[3]
+    scale = 1.0 / (kh * kw)
+    for job in prange(N * C):
+        b = job // C
+        c = job % C
+        plane = xp[b, c]
+        o = out[b, c]
+        for j in range(Ho):
+            orow = o[j]
+            if op == 1:
+                orow[:] = 0
+                for n in range(kh):
+                    row = plane[sh * j + n]
+                    for m in range(kw):
+                        for i in range(Wo):
+                            orow[i] += row[sw * i + m]
+                for i in range(Wo):
+                    orow[i] *= scale
+            else:
+                first = plane[sh * j]
+                for i in range(Wo):
+                    orow[i] = first[sw * i]
+                for n in range(kh):
+                    row = plane[sh * j + n]
+                    for m in range(kw):
+                        if n == 0 and m == 0:
+                            continue
+                        for i in range(Wo):
+                            v = row[sw * i + m]
+                            best = orow[i]
+                            if op == 0:
+                                if v > best or v != v:
+                                    if best == best:
+                                        orow[i] = v
+                            else:
+                                if v < best or v != v:
+                                    if best == best:
+                                        orow[i] = v
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def pool2d_backward(dout, xp, kh, kw, sh, sw, op, dxp):
+    """Route dout back through pooling windows into dxp (zeroed here).
+
+    max/min: to the first position, in row-major window order, holding the
+    window's max/min (NaN wins); avg: dout / (kh*kw) to every position.
+    """
+    N, C = xp.shape[0], xp.shape[1]
+    Ho, Wo = dout.shape[2], dout.shape[3]
+    scale = 1.0 / (kh * kw)
+    for job in prange(N * C):
+        b = job // C
+        c = job % C
+        plane = xp[b, c]
+        g = dout[b, c]
+        dp = dxp[b, c]
+        dp[:] = 0
+        for j in range(Ho):
+            for i in range(Wo):
+                if op == 1:
+                    share = g[j, i] * scale
+                    for n in range(kh):
+                        for m in range(kw):
+                            dp[sh * j + n, sw * i + m] += share
+                    continue
+                best = plane[sh * j, sw * i]
+                bn = 0
+                bm = 0
+                for n in range(kh):
+                    for m in range(kw):
+                        v = plane[sh * j + n, sw * i + m]
+                        if best != best:
+                            break
+                        if v != v or (v > best if op == 0 else v < best):
+                            best = v
+                            bn = n
+                            bm = m
+                dp[sh * j + bn, sw * i + bm] += g[j, i]
+
