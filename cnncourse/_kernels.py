@@ -108,6 +108,56 @@ def conv2d_direct(xp, u, sh, sw, out):
         _conv2d_plane(xp, u, b, d, sh, sw, j0, min(Ho, j0 + rows), out)
 
 
+@njit(cache=True, nogil=True, fastmath=_FAST, parallel=True)
+def conv2d_direct_s1(xp, u, out):
+    """Stride-1 direct convolution on the flattened padded image.
+
+    With stride 1, output (j, i) reads xp[c].flat[(j + n)*Wp + i + m]: every
+    kernel tap (c, n, m) adds a shifted copy of the flat image. Computing the
+    output on the padded width (positions with i >= Wo are thrown away) turns each
+    tap into one long, contiguous, vectorisable loop. Tiles of T flat positions
+    and blocks of DB filters keep the accumulators in L1 and reuse each input
+    load DB times.
+    """
+    N, C, Hp, Wp = xp.shape
+    D, _, kh, kw = u.shape
+    Ho, Wo = out.shape[2], out.shape[3]
+    L = (Ho - 1) * Wp + Wo
+    T = 256
+    DB = 8
+    ntiles = (L + T - 1) // T
+    ndb = (D + DB - 1) // DB
+    xf = xp.reshape(N, C, Hp * Wp)
+    for job in prange(N * ndb * ntiles):
+        b = job // (ndb * ntiles)
+        d0 = ((job // ntiles) % ndb) * DB
+        t0 = (job % ntiles) * T
+        tl = min(T, L - t0)
+        db = min(DB, D - d0)
+        acc = np.zeros((DB, T), dtype=out.dtype)
+        for c in range(C):
+            xc = xf[b, c]
+            for n in range(kh):
+                for m in range(kw):
+                    off = n * Wp + m + t0
+                    xs = xc[off : off + tl]
+                    for dd in range(db):
+                        wt = u[d0 + dd, c, n, m]
+                        a = acc[dd]
+                        for t in range(tl):
+                            a[t] += wt * xs[t]
+        j = t0 // Wp
+        i = t0 - j * Wp
+        for t in range(tl):
+            if i < Wo:
+                for dd in range(db):
+                    out[b, d0 + dd, j, i] = acc[dd, t]
+            i += 1
+            if i == Wp:
+                i = 0
+                j += 1
+
+
 @njit(cache=True, nogil=True, fastmath=_FAST)
 def conv2d_direct_serial(xp, u, sh, sw, out):
     """Serial twin of conv2d_direct, for small problems where threads cost more than they give."""
@@ -220,10 +270,103 @@ def conv2d_backward_kernel(dout, xp, sh, sw, du):
                 du[d, c, n, m] = total
 
 
+@njit(cache=True, nogil=True, fastmath=_FAST, parallel=True)
+def conv2d_backward_kernel_s1(gext, xp, du):
+    """du[d,c,n,m] = sum_b sum_t gext[b,d].flat[t] * xp[b,c].flat[n*Wp + m + t].
+
+    ``gext`` (N, D, Hq, Wp) holds the output gradient on the padded width (zeros
+    in columns past the output, and between rows/columns for strided layers),
+    so every kernel tap is one contiguous dot product over the flat image.
+    """
+    N, C, Hp, Wp = xp.shape
+    D, kh, kw = du.shape[0], du.shape[2], du.shape[3]
+    Hq = gext.shape[2]
+    Wq = Wp - kw + 1
+    L = (Hq - 1) * Wp + Wq
+    DB = 4
+    ndb = (D + DB - 1) // DB
+    xf = xp.reshape(N, C, Hp * Wp)
+    gf = gext.reshape(N, D, Hq * Wp)
+    for job in prange(C * ndb * kh):
+        c = job // (ndb * kh)
+        d0 = ((job // kh) % ndb) * DB
+        n = job % kh
+        db = min(DB, D - d0)
+        for m in range(kw):
+            acc = np.zeros(DB, dtype=np.float64)
+            off = n * Wp + m
+            for b in range(N):
+                xs = xf[b, c, off : off + L]
+                for dd in range(db):
+                    g = gf[b, d0 + dd]
+                    total = 0.0
+                    for t in range(L):
+                        total += g[t] * xs[t]
+                    acc[dd] += total
+            for dd in range(db):
+                du[d0 + dd, c, n, m] = acc[dd]
+
+
 # ----------------------------------------------------------------------------
 # pooling
 # ----------------------------------------------------------------------------
 # op codes: 0 = max, 1 = avg, 2 = min
+@njit(cache=True, nogil=True)
+def _has_nan(plane):
+    count = 0
+    for r in range(plane.shape[0]):
+        row = plane[r]
+        for i in range(row.shape[0]):
+            count += row[i] != row[i]
+    return count > 0
+
+
+@njit(cache=True, nogil=True)
+def _pool_plane(plane, kh, kw, sh, sw, op, o, nan_aware):
+    """Pool one (Hp, Wp) plane into o (Ho, Wo).
+
+    The fast path uses comparisons LLVM turns into vector max/min; when the plane
+    holds a NaN, ``nan_aware`` makes NaN win instead, as IEEE max/min (and
+    PyTorch) propagate it.
+    """
+    Ho, Wo = o.shape
+    scale = 1.0 / (kh * kw)
+    for j in range(Ho):
+        orow = o[j]
+        if op == 1:
+            orow[:] = 0
+            for n in range(kh):
+                row = plane[sh * j + n]
+                for m in range(kw):
+                    for i in range(Wo):
+                        orow[i] += row[sw * i + m]
+            for i in range(Wo):
+                orow[i] *= scale
+            continue
+        first = plane[sh * j]
+        for i in range(Wo):
+            orow[i] = first[sw * i]
+        for n in range(kh):
+            row = plane[sh * j + n]
+            for m in range(kw):
+                if n == 0 and m == 0:
+                    continue
+                if nan_aware:
+                    for i in range(Wo):
+                        v = row[sw * i + m]
+                        best = orow[i]
+                        if best == best and (v != v or (v > best if op == 0 else v < best)):
+                            orow[i] = v
+                elif op == 0:
+                    for i in range(Wo):
+                        v = row[sw * i + m]
+                        orow[i] = v if v > orow[i] else orow[i]
+                else:
+                    for i in range(Wo):
+                        v = row[sw * i + m]
+                        orow[i] = v if v < orow[i] else orow[i]
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def pool2d_forward(xp, kh, kw, sh, sw, op, out):
     """out[b,c,j,i] = op over the window xp[b,c,sh*j:sh*j+kh, sw*i:sw*i+kw].
@@ -231,44 +374,12 @@ def pool2d_forward(xp, kh, kw, sh, sw, op, out):
     max/min: NaN wins (it propagates, as in PyTorch); avg divides by kh*kw.
     """
     N, C = xp.shape[0], xp.shape[1]
-    Ho, Wo = out.shape[2], out.shape[3]
-    scale = 1.0 / (kh * kw)
     for job in prange(N * C):
         b = job // C
         c = job % C
         plane = xp[b, c]
-        o = out[b, c]
-        for j in range(Ho):
-            orow = o[j]
-            if op == 1:
-                orow[:] = 0
-                for n in range(kh):
-                    row = plane[sh * j + n]
-                    for m in range(kw):
-                        for i in range(Wo):
-                            orow[i] += row[sw * i + m]
-                for i in range(Wo):
-                    orow[i] *= scale
-            else:
-                first = plane[sh * j]
-                for i in range(Wo):
-                    orow[i] = first[sw * i]
-                for n in range(kh):
-                    row = plane[sh * j + n]
-                    for m in range(kw):
-                        if n == 0 and m == 0:
-                            continue
-                        for i in range(Wo):
-                            v = row[sw * i + m]
-                            best = orow[i]
-                            if op == 0:
-                                if v > best or v != v:
-                                    if best == best:
-                                        orow[i] = v
-                            else:
-                                if v < best or v != v:
-                                    if best == best:
-                                        orow[i] = v
+        nan_aware = op != 1 and _has_nan(plane)
+        _pool_plane(plane, kh, kw, sh, sw, op, out[b, c], nan_aware)
 
 
 @njit(cache=True, nogil=True, parallel=True)

@@ -140,19 +140,20 @@ def check_mode(mode, func: str, allowed: tuple[str, ...]) -> str:
 
 
 def window_out(
-    n: int, k: int, padding: int, stride: int, func: str, axis: str, what: str = "kernel"
+    n: int, k: int, padding: int, stride: int, func: str, axis: str, what: str = "kernel 'u'"
 ) -> int:
     """Number of window positions along one axis: floor((n + 2p - k) / s) + 1.
 
     This is the single place where the lecture's output-size formula (H5) is
-    applied; convolution and pooling both call it. Raises ValueError when the
-    window does not fit in the padded input.
+    applied; convolution and pooling both call it. ``what`` names the argument
+    that sets the window (``"kernel 'u'"`` or ``"kernel_size"``). Raises
+    ValueError when the window does not fit in the padded input.
     """
     padded = n + 2 * padding
     if k > padded:
         need = (k - n + 1) // 2
         raise ValueError(
-            f"{func}: {what} size {k} does not fit input size {n} along {axis} with "
+            f"{func}: {what} of size {k} does not fit input size {n} along {axis} with "
             f"padding={padding} (padded size {padded}); use padding >= {need} "
             f"or a smaller {what}"
         )

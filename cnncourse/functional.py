@@ -82,7 +82,7 @@ def output_size(n, k, padding=0, stride=1) -> int:
     k = V.check_size(k, func, "k", 1)
     padding = V.check_size(padding, func, "padding", 0)
     stride = V.check_size(stride, func, "stride", 1)
-    return V.window_out(n, k, padding, stride, func, "the axis")
+    return V.window_out(n, k, padding, stride, func, "the axis", what="k")
 
 
 # ----------------------------------------------------------------------------
@@ -96,9 +96,9 @@ def _pad(x: np.ndarray, pads: tuple[int, ...], value: float = 0.0) -> np.ndarray
     if not any(pads):
         return _contig(x, x.dtype)
     lead = x.ndim - len(pads)
-    shape = x.shape[:lead] + tuple(s + 2 * p for s, p in zip(x.shape[lead:], pads))
+    shape = x.shape[:lead] + tuple(s + 2 * p for s, p in zip(x.shape[lead:], pads, strict=True))
     out = np.full(shape, value, dtype=x.dtype) if value else np.zeros(shape, dtype=x.dtype)
-    index = (Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(x.shape[lead:], pads))
+    index = (Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(x.shape[lead:], pads, strict=True))
     out[index] = x
     return out
 
@@ -230,6 +230,8 @@ def _conv2d_forward(xp, uc, sh, sw, Ho, Wo):
     work = N * D * Ho * Wo * window
     if window >= _GEMM_MIN_WINDOW and D >= _GEMM_MIN_FILTERS:
         _conv2d_gemm(xp, uc, sh, sw, out)
+    elif sh == sw == 1 and N * D >= 8 and work >= _PARALLEL_MIN_WORK:
+        K.conv2d_direct_s1(xp, uc, out)
     elif work >= _PARALLEL_MIN_WORK:
         K.conv2d_direct(xp, uc, sh, sw, out)
     else:
@@ -322,8 +324,8 @@ def conv2d(x, u, padding=0, stride=1, bias=None) -> np.ndarray:
     >>> conv2d(x, np.ones((2, 2))).shape
     (3, 3)
     >>> conv2d(x, np.ones((3, 3)), padding=1, stride=2)
-    array([[10., 21.],
-           [54., 90.]])
+    array([[10., 24.],
+           [51., 90.]])
     """
     func = "conv2d"
     x4, u4, (ph, pw), (sh, sw), Ho, Wo, dtype, layout = _conv2d_args(func, x, u, padding, stride)
@@ -384,10 +386,32 @@ def conv2d_backward(dout, x, u, padding=0, stride=1):
     if C * kh * kw >= _GEMM_MIN_WINDOW and D >= _GEMM_MIN_FILTERS:
         _conv2d_backward_gemm(gc, xp, uc, sh, sw, dxp, du)
     else:
-        K.conv2d_backward_input(gc, uc, sh, sw, dxp)
-        K.conv2d_backward_kernel(gc, xp, sh, sw, du)
+        dxp = _conv2d_backward_direct(gc, xp, uc, sh, sw, du)
     dx = dxp[:, :, ph : ph + H, pw : pw + W]
     return np.ascontiguousarray(dx), du
+
+
+def _conv2d_backward_direct(g, xp, uc, sh, sw, du):
+    """Backward pass as two stride-1 correlations on the dilated output gradient.
+
+    Place dout[b, d, j, i] at (sh*j, sw*i) of a zero array the size of a stride-1
+    output (Hp - h + 1, Wp - w + 1), framed by h - 1 / w - 1 zeros: then
+    dxp = that frame correlated with the flipped, transposed kernels, and du =
+    xp correlated with the dilated gradient. Returns dxp (padded input gradient).
+    """
+    N, C, Hp, Wp = xp.shape
+    D, _, kh, kw = uc.shape
+    Ho, Wo = g.shape[2], g.shape[3]
+    Hq, Wq = Hp - kh + 1, Wp - kw + 1
+    frame = np.zeros((N, D, Hq + 2 * (kh - 1), Wq + 2 * (kw - 1)), dtype=g.dtype)
+    rows = slice(kh - 1, kh - 1 + sh * (Ho - 1) + 1, sh)
+    cols = slice(kw - 1, kw - 1 + sw * (Wo - 1) + 1, sw)
+    frame[:, :, rows, cols] = g
+    flipped = np.ascontiguousarray(uc[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    dxp = _conv2d_forward(frame, flipped, 1, 1, Hp, Wp)
+    gext = np.ascontiguousarray(frame[:, :, kh - 1 : kh - 1 + Hq, kw - 1 :])
+    K.conv2d_backward_kernel_s1(gext, xp, du)
+    return dxp
 
 
 def _conv2d_backward_gemm(g, xp, uc, sh, sw, dxp, du):
@@ -430,8 +454,8 @@ def _pool_args(func, x, kernel_size, stride, padding, mode):
         )
     x4 = x.reshape((1,) * (4 - x.ndim) + x.shape)
     H, W = x4.shape[2], x4.shape[3]
-    Ho = V.window_out(H, kh, ph, sh, func, "the rows (H)", what="window")
-    Wo = V.window_out(W, kw, pw, sw, func, "the columns (W)", what="window")
+    Ho = V.window_out(H, kh, ph, sh, func, "the rows (H)", what="kernel_size")
+    Wo = V.window_out(W, kw, pw, sw, func, "the columns (W)", what="kernel_size")
     fill = {"max": -np.inf, "min": np.inf, "avg": 0.0}[mode]
     return x, x4, (kh, kw), (sh, sw), (ph, pw), Ho, Wo, mode, fill
 

@@ -67,7 +67,10 @@ def _as_nchw_conv2d(x, u):
 
 
 def conv2d(x, u, padding=0, stride=1, bias=None):
-    """2D cross-correlation with plain loops: o[j,i] = sum_c sum_n sum_m x[c,n+s*j,m+s*i] u[c,n,m]."""
+    """2D cross-correlation with plain loops.
+
+    o[d, j, i] = sum_c sum_n sum_m x[c, n + s*j, m + s*i] u[d, c, n, m]
+    """
     dtype = V.common_dtype(V.as_float_array(x, "conv2d", "x"), V.as_float_array(u, "conv2d", "u"))
     x4, u4, undo = _as_nchw_conv2d(x, u)
     ph, pw = _pair(padding)

@@ -1,0 +1,190 @@
+"""Small, local data for the course notebooks: a real photo, 1D signals, line images.
+
+Everything here is either shipped with a package (matplotlib's ``grace_hopper.jpg``)
+or generated from a fixed seed, so every notebook runs offline and gives the same
+numbers on every machine. Shapes follow the library: (W,) for signals, (H, W) for
+grayscale images, (C, H, W) for colour images.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "load_sample_image",
+    "to_grayscale",
+    "voltage_signal",
+    "switch_signal",
+    "line_images",
+    "vertical_line_targets",
+    "kernels_2d",
+    "kernels_1d",
+]
+
+
+def load_sample_image(gray: bool = False, channels_first: bool = True) -> np.ndarray:
+    """Load matplotlib's sample photo of Grace Hopper as a ``uint8`` array in [0, 255].
+
+    Parameters
+    ----------
+    gray : bool
+        If True return one (H, W) matrix (luma, ITU-R BT.601 weights), else three
+        colour channels.
+    channels_first : bool
+        For colour images: (3, H, W) when True (the library's order, the lecture's
+        C x W x H), (H, W, 3) when False (what ``plt.imshow`` expects).
+
+    Returns
+    -------
+    numpy.ndarray of dtype uint8, shape (600, 512), (3, 600, 512) or (600, 512, 3).
+
+    Examples
+    --------
+    >>> img = load_sample_image(gray=True)
+    >>> img.shape, img.dtype
+    ((600, 512), dtype('uint8'))
+    """
+    import matplotlib.cbook as cbook
+    import matplotlib.image as mimage
+
+    path = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    rgb = np.asarray(mimage.imread(path))
+    if rgb.dtype != np.uint8:  # some readers return floats in [0, 1]
+        rgb = np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
+    rgb = rgb[..., :3]
+    if gray:
+        return to_grayscale(rgb)
+    rgb = np.ascontiguousarray(rgb)
+    return np.ascontiguousarray(rgb.transpose(2, 0, 1)) if channels_first else rgb
+
+
+def to_grayscale(rgb: np.ndarray) -> np.ndarray:
+    """Convert an (H, W, 3) or (3, H, W) uint8 colour image to an (H, W) uint8 matrix."""
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or 3 not in (rgb.shape[0], rgb.shape[-1]):
+        raise ValueError(
+            f"to_grayscale: expected an image of shape (H, W, 3) or (3, H, W), got {rgb.shape}"
+        )
+    weights = np.array([0.299, 0.587, 0.114])
+    if rgb.shape[-1] == 3:
+        gray = rgb[..., :3].astype(np.float64) @ weights
+    else:
+        gray = np.tensordot(weights, rgb[:3].astype(np.float64), axes=1)
+    return np.clip(np.round(gray), 0, 255).astype(np.uint8)
+
+
+def voltage_signal() -> np.ndarray:
+    """The lecture's voltage example (C2): ``(0, 0, 0, 0, 1, 2, 3, 3)`` as float64."""
+    return np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=np.float64)
+
+
+def switch_signal(
+    n: int = 400, n_pulses: int = 5, level: float = 1.0, noise: float = 0.05, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """A noisy voltage log of a switch turning on and off: a "real" 1D signal.
+
+    The voltage sits at 0, jumps by ``level`` volts when the switch turns on and drops
+    back when it turns off; a small Gaussian noise of standard deviation ``noise`` is
+    added. Pulses never touch each other (at least 10 samples apart).
+
+    Returns
+    -------
+    signal : (n,) float64
+    rising : (n_pulses,) int64, sorted
+        The indices ``i`` where the voltage jumps up between sample ``i`` and ``i + 1``,
+        i.e. where ``(signal ⊛ (-1, 1))[i]`` is about ``level``.
+    """
+    if n < 20 * n_pulses:
+        raise ValueError(f"switch_signal: n={n} is too short for n_pulses={n_pulses}")
+    rng = np.random.default_rng(seed)
+    slot = n // n_pulses
+    clean = np.zeros(n)
+    rising = []
+    for k in range(n_pulses):
+        start = k * slot + int(rng.integers(3, slot // 3))
+        length = int(rng.integers(5, slot // 2))
+        clean[start + 1 : start + 1 + length] = level
+        rising.append(start)
+    signal = clean + noise * rng.standard_normal(n)
+    return signal, np.array(rising, dtype=np.int64)
+
+
+def line_images(n: int = 64, size: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Small images with one straight line each, normalised to [-1, 1] (C7).
+
+    Half the images (at random) hold a vertical line, the others a horizontal one; the
+    line is one pixel thick, crosses the whole image and sits at a random position.
+    Background pixels are -1 and line pixels +1: a [0, 255] image mapped to [-1, 1]
+    with ``x / 127.5 - 1``.
+
+    Returns
+    -------
+    images : (n, size, size) float64 in [-1, 1]
+    is_vertical : (n,) bool
+    """
+    rng = np.random.default_rng(seed)
+    images = np.full((n, size, size), -1.0)
+    is_vertical = rng.random(n) < 0.5
+    pos = rng.integers(1, size - 1, size=n)
+    for k in range(n):
+        if is_vertical[k]:
+            images[k, :, pos[k]] = 1.0
+        else:
+            images[k, pos[k], :] = 1.0
+    return images, is_vertical
+
+
+def vertical_line_targets(images: np.ndarray, kernel_size: int = 3) -> np.ndarray:
+    """What a vertical-line detector should answer for each window of ``images``.
+
+    For an (N, H, W) stack of line images, returns (N, H-k+1, W-k+1) with +1 where the
+    centre pixel of the k x k window lies on a vertical line and -1 elsewhere
+    (background and horizontal lines alike).
+    """
+    images = np.asarray(images, dtype=np.float64)
+    k = kernel_size
+    c = k // 2
+    H, W = images.shape[-2:]
+    centre = images[..., c : H - k + 1 + c, c : W - k + 1 + c]
+    # a pixel is on a vertical line when its neighbours above and below are on too
+    up = images[..., c - 1 : H - k + c, c : W - k + 1 + c]
+    down = images[..., c + 1 : H - k + 2 + c, c : W - k + 1 + c]
+    on_vertical = (centre > 0) & (up > 0) & (down > 0)
+    return np.where(on_vertical, 1.0, -1.0)
+
+
+_KERNELS_2D = {
+    "identidad": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+    "bordes verticales": [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],
+    "bordes horizontales": [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
+    "Sobel x": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+    "Sobel y": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+    "desenfoque": [[1 / 9] * 3] * 3,
+    "enfoque": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+    "Laplaciano": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+}
+
+_KERNELS_1D = {
+    "identidad": [0.0, 1.0, 0.0],
+    "incremento (-1, 1)": [0.0, -1.0, 1.0],
+    "media móvil": [1 / 3, 1 / 3, 1 / 3],
+    "segunda derivada": [1.0, -2.0, 1.0],
+}
+
+
+def kernels_2d() -> dict[str, np.ndarray]:
+    """Hand-designed 3x3 kernels (fresh float64 copies), keyed by their Spanish name.
+
+    identidad, bordes verticales/horizontales (Prewitt), Sobel x/y, desenfoque (box
+    blur), enfoque (sharpen) and Laplaciano. Kernels are applied as cross-correlations.
+    """
+    return {name: np.array(k, dtype=np.float64) for name, k in _KERNELS_2D.items()}
+
+
+def kernels_1d() -> dict[str, np.ndarray]:
+    """Hand-designed length-3 kernels for signals (fresh float64 copies).
+
+    ``incremento (-1, 1)`` is the lecture's increment detector padded with a leading
+    zero so that every preset has the same length.
+    """
+    return {name: np.array(k, dtype=np.float64) for name, k in _KERNELS_1D.items()}
