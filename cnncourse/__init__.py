@@ -5,7 +5,7 @@ Shapes follow NumPy/PyTorch order: (W,), (C, W), (N, C, W) for signals and
 cross-correlation (no kernel flip), as in the lecture and in PyTorch.
 """
 
-from . import reference
+from . import _backend, reference
 from .functional import (
     conv1d,
     conv2d,
@@ -27,3 +27,6 @@ __all__ = [
     "reference",
 ]
 __version__ = "0.1.0"
+
+# Numba and the cached kernels load in a background thread (see _backend).
+_backend.start()

@@ -85,6 +85,9 @@ def _filename_of(fn):
     """File of the Python code behind ``fn`` (functions, numpy dispatchers), or ''."""
     t = _type(fn)
     if t is _function:
+        wrapped = _dict.get(fn.__dict__, "__wrapped__")  # functools.wraps, contextmanager
+        if _type(wrapped) is _function:
+            return wrapped.__code__.co_filename
         return fn.__code__.co_filename
     if t.__name__ == "_ArrayFunctionDispatcher" and not (t.__flags__ & _HEAPTYPE):
         try:
@@ -210,8 +213,11 @@ def _take_snapshot():
         snap["modules"][name] = _dict.copy(ns)
     shell = _shell()
     snap["shell_class"] = {}
+    snap["shell_instance"] = {}
     if shell is not None:
+        inst = _object.__getattribute__(shell, "__dict__")
         for meth in _SHELL_METHODS:
+            snap["shell_instance"][meth] = _dict.get(inst, meth)
             try:
                 snap["shell_class"][meth] = _object.__getattribute__(_type(shell), meth)
             except _builtins_mod.AttributeError:
@@ -300,8 +306,16 @@ def _audit_shell(problems, snapshot):
         return
     inst = _object.__getattribute__(shell, "__dict__")
     for meth in _SHELL_METHODS:
-        if meth in inst:  # an instance attribute hides the real method: remove it
-            _dict.pop(inst, meth)
+        now = _dict.get(inst, meth)
+        if snapshot is not None and "shell_instance" in snapshot:
+            before = _dict.get(snapshot["shell_instance"], meth)
+            if now is not before:  # restore what was there at setup time
+                if before is None:
+                    _dict.pop(inst, meth)
+                else:
+                    inst[meth] = before
+                problems.append("get_ipython()." + meth)
+        elif now is not None and not _str.startswith(_filename_of(getattr_fn(now)), _SITE):
             problems.append("get_ipython()." + meth)
         if snapshot is not None and meth in snapshot["shell_class"]:
             try:
@@ -311,6 +325,17 @@ def _audit_shell(problems, snapshot):
             if now is not snapshot["shell_class"][meth]:
                 _type.__setattr__(_type(shell), meth, snapshot["shell_class"][meth])
                 problems.append("InteractiveShell." + meth)
+
+
+_SITE = _dirname(_dirname(_NUMPY_ROOT))  # site-packages: where IPython and ipykernel live
+
+
+def getattr_fn(bound):
+    """The function behind a bound method (or the object itself)."""
+    t = _type(bound)
+    if t.__name__ == "method" and not (t.__flags__ & _HEAPTYPE):
+        return _object.__getattribute__(bound, "__func__")
+    return bound
 
 
 def _audit_self(problems, original):

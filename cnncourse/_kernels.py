@@ -221,56 +221,6 @@ def col2im(cols, kh, kw, sh, sw, Ho, Wo, dxp):
 # convolution backward, direct
 # ----------------------------------------------------------------------------
 @njit(cache=True, nogil=True, fastmath=_FAST, parallel=True)
-def conv2d_backward_input(dout, u, sh, sw, dxp):
-    """dxp[b,c,sh*j+n,sw*i+m] += dout[b,d,j,i] * u[d,c,n,m]; dxp is zeroed here."""
-    N, D, Ho, Wo = dout.shape
-    C, kh, kw = u.shape[1], u.shape[2], u.shape[3]
-    for job in prange(N * C):
-        b = job // C
-        c = job % C
-        dxp[b, c] = 0
-        for d in range(D):
-            for n in range(kh):
-                for m in range(kw):
-                    wt = u[d, c, n, m]
-                    for j in range(Ho):
-                        g = dout[b, d, j]
-                        row = dxp[b, c, sh * j + n]
-                        if sw == 1:
-                            seg = row[m : m + Wo]
-                            for i in range(Wo):
-                                seg[i] += wt * g[i]
-                        else:
-                            for i in range(Wo):
-                                row[m + sw * i] += wt * g[i]
-
-
-@njit(cache=True, nogil=True, fastmath=_FAST, parallel=True)
-def conv2d_backward_kernel(dout, xp, sh, sw, du):
-    """du[d,c,n,m] = sum_b sum_j sum_i dout[b,d,j,i] * xp[b,c,sh*j+n,sw*i+m]."""
-    N, D, Ho, Wo = dout.shape
-    C, kh, kw = du.shape[1], du.shape[2], du.shape[3]
-    for job in prange(D * C):
-        d = job // C
-        c = job % C
-        for n in range(kh):
-            for m in range(kw):
-                total = 0.0
-                for b in range(N):
-                    for j in range(Ho):
-                        g = dout[b, d, j]
-                        row = xp[b, c, sh * j + n]
-                        if sw == 1:
-                            seg = row[m : m + Wo]
-                            for i in range(Wo):
-                                total += g[i] * seg[i]
-                        else:
-                            for i in range(Wo):
-                                total += g[i] * row[m + sw * i]
-                du[d, c, n, m] = total
-
-
-@njit(cache=True, nogil=True, fastmath=_FAST, parallel=True)
 def conv2d_backward_kernel_s1(gext, xp, du):
     """du[d,c,n,m] = sum_b sum_t gext[b,d].flat[t] * xp[b,c].flat[n*Wp + m + t].
 

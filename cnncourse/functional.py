@@ -19,7 +19,8 @@ import numbers
 
 import numpy as np
 
-from . import _kernels as K
+from . import _backend
+from . import _numpy_kernels as NK
 from . import _validation as V
 
 __all__ = [
@@ -204,7 +205,10 @@ def conv1d(x, u, padding=0, stride=1, bias=None) -> np.ndarray:
     xp = _pad(x3.astype(dtype, copy=False), (padding,))
     uc = _contig(u3, dtype)
     out = np.empty((N, D, Wo), dtype=dtype)
-    if N * D * Wo * u3.shape[1] * w >= _PARALLEL_MIN_WORK and Wo >= 8192:
+    K = _backend.kernels(wait=False)
+    if K is None:
+        NK.conv1d(xp, uc, stride, out)
+    elif N * D * Wo * u3.shape[1] * w >= _PARALLEL_MIN_WORK and Wo >= 8192:
         K.conv1d_direct_parallel(xp, uc, stride, out)
     else:
         K.conv1d_direct(xp, uc, stride, out)
@@ -228,7 +232,10 @@ def _conv2d_forward(xp, uc, sh, sw, Ho, Wo):
     out = np.empty((N, D, Ho, Wo), dtype=xp.dtype)
     window = C * kh * kw
     work = N * D * Ho * Wo * window
-    if window >= _GEMM_MIN_WINDOW and D >= _GEMM_MIN_FILTERS:
+    K = _backend.kernels(wait=False)
+    if K is None:
+        NK.conv2d(xp, uc, sh, sw, out)
+    elif window >= _GEMM_MIN_WINDOW and D >= _GEMM_MIN_FILTERS:
         _conv2d_gemm(xp, uc, sh, sw, out)
     elif sh == sw == 1 and N * D >= 8 and work >= _PARALLEL_MIN_WORK:
         K.conv2d_direct_s1(xp, uc, out)
@@ -256,7 +263,7 @@ def _conv2d_gemm(xp, uc, sh, sw, out):
     for s in range(0, N, step):
         e = min(N, s + step)
         c = cols[: e - s]
-        K.im2col(xp[s:e], kh, kw, sh, sw, Ho, Wo, c)
+        _backend.kernels().im2col(xp[s:e], kh, kw, sh, sw, Ho, Wo, c)
         np.matmul(u2, c, out=flat[s:e])
 
 
@@ -383,6 +390,7 @@ def conv2d_backward(dout, x, u, padding=0, stride=1):
     D, _, kh, kw = uc.shape
     dxp = np.empty(xp.shape, dtype=dtype)
     du = np.empty(uc.shape, dtype=dtype)
+    _backend.kernels(wait=True)
     if C * kh * kw >= _GEMM_MIN_WINDOW and D >= _GEMM_MIN_FILTERS:
         _conv2d_backward_gemm(gc, xp, uc, sh, sw, dxp, du)
     else:
@@ -410,7 +418,7 @@ def _conv2d_backward_direct(g, xp, uc, sh, sw, du):
     flipped = np.ascontiguousarray(uc[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
     dxp = _conv2d_forward(frame, flipped, 1, 1, Hp, Wp)
     gext = np.ascontiguousarray(frame[:, :, kh - 1 : kh - 1 + Hq, kw - 1 :])
-    K.conv2d_backward_kernel_s1(gext, xp, du)
+    _backend.kernels().conv2d_backward_kernel_s1(gext, xp, du)
     return dxp
 
 
@@ -420,6 +428,7 @@ def _conv2d_backward_gemm(g, xp, uc, sh, sw, dxp, du):
     D, _, kh, kw = uc.shape
     Ho, Wo = g.shape[2], g.shape[3]
     window, P = C * kh * kw, Ho * Wo
+    K = _backend.kernels()
     u2t = np.ascontiguousarray(uc.reshape(D, window).T)
     g3 = g.reshape(N, D, P)
     step = _chunk(N, window * P * xp.itemsize)
@@ -498,7 +507,11 @@ def pool2d(x, kernel_size=2, stride=None, padding=0, mode="max") -> np.ndarray:
     )
     xp = _pad(x4, (ph, pw), fill)
     out = np.empty(x4.shape[:2] + (Ho, Wo), dtype=x.dtype)
-    K.pool2d_forward(xp, kh, kw, sh, sw, _POOL_OPS[mode], out)
+    K = _backend.kernels(wait=False)
+    if K is None:
+        NK.pool2d(xp, kh, kw, sh, sw, _POOL_OPS[mode], out)
+    else:
+        K.pool2d_forward(xp, kh, kw, sh, sw, _POOL_OPS[mode], out)
     return out.reshape(x.shape[:-2] + (Ho, Wo))
 
 
@@ -534,7 +547,7 @@ def pool2d_backward(dout, x, kernel_size=2, stride=None, padding=0, mode="max") 
     xp = _pad(x4.astype(dtype, copy=False), (ph, pw), fill)
     g4 = _contig(g.reshape(x4.shape[:2] + (Ho, Wo)), dtype)
     dxp = np.empty(xp.shape, dtype=dtype)
-    K.pool2d_backward(g4, xp, kh, kw, sh, sw, _POOL_OPS[mode], dxp)
+    _backend.kernels().pool2d_backward(g4, xp, kh, kw, sh, sw, _POOL_OPS[mode], dxp)
     H, W = x4.shape[2], x4.shape[3]
     dx = dxp[:, :, ph : ph + H, pw : pw + W]
     return np.ascontiguousarray(dx).reshape(x.shape)

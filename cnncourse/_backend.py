@@ -1,0 +1,65 @@
+"""Load the Numba kernels in the background so that the first call is fast.
+
+Importing Numba and loading cached kernels costs about a second on a small
+laptop, more than the rest of ``import cnncourse`` and a first convolution put
+together. ``import cnncourse`` therefore starts a daemon thread that imports
+:mod:`cnncourse._kernels` (and loads every cached kernel) while the student reads
+the next cell. Until it is done, forward calls are served by the vectorised
+NumPy versions in :mod:`cnncourse._numpy_kernels` (same results up to rounding);
+backward calls wait for the kernels.
+
+Set ``CNNCOURSE_BACKGROUND_LOAD=0`` to load the kernels on first use instead.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+_lock = threading.Lock()
+_ready = threading.Event()
+_module = None
+_error: BaseException | None = None
+_thread: threading.Thread | None = None
+
+
+def _load() -> None:
+    global _module, _error
+    try:
+        from . import _kernels
+        from ._warmup import load_cached
+
+        load_cached(_kernels)
+        _module = _kernels
+    except BaseException as exc:  # surfaced by kernels(wait=True)
+        _error = exc
+    finally:
+        _ready.set()
+
+
+def start() -> None:
+    """Start loading the kernels in a daemon thread (once per process)."""
+    global _thread
+    if os.environ.get("CNNCOURSE_BACKGROUND_LOAD", "1") == "0":
+        return
+    with _lock:
+        if _thread is None and not _ready.is_set():
+            _thread = threading.Thread(target=_load, name="cnncourse-kernels", daemon=True)
+            _thread.start()
+
+
+def kernels(wait: bool = True):
+    """The :mod:`cnncourse._kernels` module, or None while it is still loading and not ``wait``."""
+    if _module is not None:
+        return _module
+    if not wait:
+        if _thread is None:  # background loading disabled: load now
+            return kernels(wait=True)
+        return None
+    with _lock:
+        if _thread is None and not _ready.is_set():
+            _load()
+    _ready.wait()
+    if _error is not None:
+        raise RuntimeError(f"cnncourse: the Numba kernels failed to load: {_error!r}") from _error
+    return _module

@@ -1,0 +1,32 @@
+"""Vectorised NumPy twins of the forward kernels, used while Numba is still loading.
+
+Same calling convention as :mod:`cnncourse._kernels`: padded, contiguous,
+same-dtype inputs and a preallocated output. ``sliding_window_view`` exposes
+every window without copying; ``einsum`` contracts it with the kernels (BLAS).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def conv1d(xp, u, stride, out):
+    """out[b, d, i] = sum_c sum_m xp[b, c, m + stride*i] * u[d, c, m]."""
+    win = sliding_window_view(xp, u.shape[2], axis=2)[:, :, ::stride][:, :, : out.shape[2]]
+    np.einsum("bciw,dcw->bdi", win, u, out=out, optimize=True)
+
+
+def conv2d(xp, u, sh, sw, out):
+    """out[b,d,j,i] = sum_c sum_n sum_m xp[b,c,sh*j+n,sw*i+m] * u[d,c,n,m]."""
+    win = sliding_window_view(xp, u.shape[2:], axis=(2, 3))[:, :, ::sh, ::sw]
+    win = win[:, :, : out.shape[2], : out.shape[3]]
+    np.einsum("bcjinm,dcnm->bdji", win, u, out=out, optimize=True)
+
+
+def pool2d(xp, kh, kw, sh, sw, op, out):
+    """out = max (op 0), mean (op 1) or min (op 2) over each window; NaN propagates."""
+    win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    win = win[:, :, : out.shape[2], : out.shape[3]]
+    reduce = (np.max, np.mean, np.min)[op]
+    out[...] = reduce(win, axis=(-2, -1))
