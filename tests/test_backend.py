@@ -1,0 +1,100 @@
+"""The kernel loading machinery: background loading, the NumPy fallback, doctests."""
+
+from __future__ import annotations
+
+import doctest
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import HYPOTHESIS, assert_close
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnncourse import _backend, _numpy_kernels, functional
+
+
+@settings(**HYPOTHESIS)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    dtype=st.sampled_from((np.float32, np.float64)),
+    shape=st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)),
+    size=st.tuples(st.integers(4, 11), st.integers(4, 11)),
+    kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+)
+def test_numpy_fallback_matches_numba_kernels(seed, dtype, shape, size, kernel, stride):
+    """While Numba loads, the NumPy twins serve forward calls: they must agree with the kernels."""
+    K = _backend.kernels(wait=True)
+    rng = np.random.default_rng(seed)
+    N, C, D = shape
+    (H, W), (kh, kw), (sh, sw) = size, kernel, stride
+    xp = rng.standard_normal((N, C, H, W)).astype(dtype)
+    u = rng.standard_normal((D, C, kh, kw)).astype(dtype)
+    Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
+    a, b = np.empty((N, D, Ho, Wo), dtype), np.empty((N, D, Ho, Wo), dtype)
+    _numpy_kernels.conv2d(xp, u, sh, sw, a)
+    K.conv2d_direct(xp, u, sh, sw, b)
+    assert_close(a, b, dtype)
+    for op in range(3):
+        a, b = np.empty((N, C, Ho, Wo), dtype), np.empty((N, C, Ho, Wo), dtype)
+        _numpy_kernels.pool2d(xp, kh, kw, sh, sw, op, a)
+        K.pool2d_forward(xp, kh, kw, sh, sw, op, b)
+        assert_close(a, b, dtype)
+    x3 = xp.reshape(N, C, H * W)
+    u3 = u.reshape(D, C, kh * kw)
+    Wo3 = (H * W - kh * kw) // sw + 1
+    a, b = np.empty((N, D, Wo3), dtype), np.empty((N, D, Wo3), dtype)
+    _numpy_kernels.conv1d(x3, u3, sw, a)
+    K.conv1d_direct(x3, u3, sw, b)
+    assert_close(a, b, dtype)
+
+
+def _run(code: str, **env) -> str:
+    full_env = {**os.environ, **env}
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=300
+    )
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+def test_first_calls_are_right_before_and_after_the_kernels_load():
+    """A fresh process answers at once (fallback) and identically once the kernels are in."""
+    out = _run(
+        "import numpy as np, cnncourse as cc\n"
+        "from cnncourse import _backend\n"
+        "x = np.arange(64.0).reshape(8, 8); u = np.array([[1.0, -1.0], [2.0, 0.5]])\n"
+        "early = cc.conv2d(x, u, padding=1, stride=2), cc.pool2d(x, 3, 2, 1)\n"
+        "_backend.kernels(wait=True)\n"
+        "late = cc.conv2d(x, u, padding=1, stride=2), cc.pool2d(x, 3, 2, 1)\n"
+        "ref = cc.reference.conv2d(x, u, 1, 2), cc.reference.pool2d(x, 3, 2, 1)\n"
+        "ok = [np.allclose(a, r) and np.allclose(b, r) for a, b, r in zip(early, late, ref)]\n"
+        "print(all(ok))\n",
+        CNNCOURSE_BACKGROUND_LOAD="1",
+    )
+    assert out.strip() == "True"
+
+
+def test_background_loading_can_be_turned_off():
+    """CNNCOURSE_BACKGROUND_LOAD=0: no thread; the first call loads the kernels itself."""
+    out = _run(
+        "import cnncourse, threading\n"
+        "from cnncourse import _backend\n"
+        "names = [t.name for t in threading.enumerate()]\n"
+        "cnncourse.conv1d([1.0, 2.0, 3.0], [1.0, 1.0])\n"
+        "print('cnncourse-kernels' in names, _backend._module is not None)\n",
+        CNNCOURSE_BACKGROUND_LOAD="0",
+    )
+    assert out.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("module", [functional])
+def test_docstring_examples_run(module):
+    """The numpydoc Examples sections are correct (doctest)."""
+    flags = doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(module, extraglobs={"np": np}, optionflags=flags)
+    assert result.attempted > 0
+    assert result.failed == 0
