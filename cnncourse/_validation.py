@@ -83,6 +83,11 @@ def common_dtype(*arrays: np.ndarray) -> np.dtype:
     return np.dtype(np.float64)
 
 
+def _or(items) -> str:
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
 def check_ndim(arr: np.ndarray, allowed: tuple[int, ...], func: str, name: str, meaning: str):
     """Raise ValueError unless ``arr.ndim`` is one of ``allowed``.
 
@@ -90,7 +95,7 @@ def check_ndim(arr: np.ndarray, allowed: tuple[int, ...], func: str, name: str, 
     """
     if arr.ndim not in allowed:
         raise ValueError(
-            f"{func}: argument '{name}' must have {' or '.join(map(str, allowed))} dimensions "
+            f"{func}: argument '{name}' must have {_or(allowed)} dimensions "
             f"{meaning}, got {arr.ndim} dimension(s) with shape {arr.shape}; "
             f"reshape it (e.g. x[None] adds a leading axis, x.squeeze() removes size-1 axes)"
         )
@@ -152,8 +157,9 @@ def window_out(
     padded = n + 2 * padding
     if k > padded:
         need = (k - n + 1) // 2
+        label = f"{what} of size {k}" if " " in what else f"{what}={k}"
         raise ValueError(
-            f"{func}: {what} of size {k} does not fit input size {n} along {axis} with "
+            f"{func}: {label} does not fit input size {n} along {axis} with "
             f"padding={padding} (padded size {padded}); use padding >= {need} "
             f"or a smaller {what}"
         )
