@@ -582,14 +582,14 @@ class _Rng:
         return [self.values(shape[1:], lo, hi) for _ in _irange(shape[0])]
 
     def nonsymmetric(self, shape):
-        """Values whose flip differs from themselves (so a flipped kernel shows)."""
-        while True:
+        """Values whose flip differs from themselves (so a flipped kernel shows), when the
+        shape allows it (a 1 x 1 kernel flips into itself)."""
+        v = self.values(shape)
+        for _ in _irange(50):
+            if _flatten(_flip_any(v), []) != _flatten(v, []):
+                return v
             v = self.values(shape)
-            flat = _flatten(v, [])
-            if _n(flat) < 2:
-                return v
-            if _flatten(_flip_any(v), []) != flat:
-                return v
+        return v
 
 
 def _flip_any(v):

@@ -66,10 +66,8 @@ def to_grayscale(rgb: np.ndarray) -> np.ndarray:
             f"to_grayscale: expected an image of shape (H, W, 3) or (3, H, W), got {rgb.shape}"
         )
     weights = np.array([0.299, 0.587, 0.114])
-    if rgb.shape[-1] == 3:
-        gray = rgb[..., :3].astype(np.float64) @ weights
-    else:
-        gray = np.tensordot(weights, rgb[:3].astype(np.float64), axes=1)
+    hwc = rgb if rgb.shape[-1] == 3 else np.moveaxis(rgb, 0, -1)
+    gray = np.ascontiguousarray(hwc, dtype=np.float64) @ weights
     return np.clip(np.round(gray), 0, 255).astype(np.uint8)
 
 

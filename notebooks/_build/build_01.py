@@ -1,0 +1,508 @@
+"""Source of notebooks/01_conv1d.ipynb (introduction I1-I5, 1D convolution C1-C2)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbbuild import Notebook  # noqa: E402
+
+nb = Notebook("nb01")
+
+nb.md(
+    r"""
+    # Cuaderno 1 — Introducción y convolución 1D
+
+    **Objetivos.** Al terminar este cuaderno sabrás:
+
+    1. por qué las redes neuronales necesitan algo más que capas densas para *ver* (localidad,
+       invarianza al movimiento, composición jerárquica) y de dónde vienen las CNN;
+    2. por qué no conviene aplanar una imagen en un vector (y cuántos pesos costaría);
+    3. qué es una convolución: entrada $\mathbf{x}$, kernel $\mathbf{u}$ y salida $\mathbf{o}$;
+    4. programar la convolución 1D con bucles, reproducir el ejemplo del voltaje de la clase y
+       usarla para encontrar los flancos de subida de una señal;
+    5. acelerar tus bucles con Numba y medir cuánto se gana.
+
+    Los ejercicios calificados están marcados con ✏️. Escribe tu código donde pone
+    `YOUR CODE HERE` y ejecuta la celda de test que va justo después: te dice si vas bien y,
+    si no, qué error típico parece que has cometido. Al calificar se ejecutan además tests ocultos
+    con otros tamaños y casos límite.
+    """,
+    grade_id="nb01-md-goals",
+)
+
+nb.code(
+    """
+    # Preparación: ejecuta esta celda primero.
+    import time
+
+    import numba
+    import numpy as np
+
+    import cnncourse
+    import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
+    from cnncourse import data, plotting
+    from cnncourse.widgets import signal_explorer
+
+    np.set_printoptions(precision=3, suppress=True)
+    rng = np.random.default_rng(0)
+    """,
+    locked=True,
+    grade_id="nb01-setup",
+)
+
+nb.md(
+    r"""
+    ## 1. ¿Es posible hacer que las redes neuronales sean capaces de ver?
+
+    Para reconocer un objeto en una imagen, un modelo debería cumplir tres principios:
+
+    1. **Localidad**: detectar las características que componen un objeto (bordes, esquinas,
+       texturas) mirando regiones pequeñas de la imagen.
+    2. **Invarianza al movimiento**: misma salida si la posición del objeto de entrada cambia.
+       Un gato es un gato en la esquina o en el centro.
+    3. **Composición jerárquica**: combinar características simples y aprender otras complejas
+       (bordes → formas → partes → objetos).
+
+    La convolución cumple las dos primeras por construcción: el mismo kernel pequeño recorre toda
+    la entrada (localidad) y, si el patrón se desplaza, la respuesta se desplaza con él. Apilando
+    convoluciones se obtiene la tercera.
+    """,
+    concepts=["I1"],
+)
+
+nb.md(
+    r"""
+    ## 2. Un poco de historia
+
+    * **¿Cómo funciona nuestra visión?** En **1981**, David **Hubel** y Torsten **Wiesel**
+      reciben el Nobel de medicina por sus contribuciones a la neurociencia y su investigación
+      sobre el procesamiento visual en el cerebro: hay neuronas de la corteza visual que solo
+      responden a bordes con cierta orientación en una zona pequeña del campo visual, y otras que
+      combinan sus respuestas.
+    * **Neocognitron (1980).** Fukushima propone implementar ese modelo jerárquico del sistema
+      visual con redes neuronales: está creado a partir de convoluciones y es capaz de detectar
+      composiciones jerárquicas, pero su algoritmo de entrenamiento es ineficiente.
+    * **Redes convolucionales (1990).** LeCun entrena una red convolucional utilizando
+      *backpropagation* y aboga por el aprendizaje de características *end-to-end* en la
+      clasificación de imágenes: los filtros ya no se diseñan a mano, se aprenden.
+    """,
+    concepts=["I2"],
+)
+
+nb.md(
+    r"""
+    ## 3. ¿Por qué no aplanar la imagen en un vector?
+
+    Una imagen es una matriz de píxeles. Podríamos aplanarla en un vector y dársela a una red
+    densa (totalmente conectada), pero:
+
+    * Las imágenes no pueden tratarse como vectores "no estructurados": la red tendría que
+      aprender por separado el mismo patrón en cada posición. **No hay invarianza al movimiento.**
+    * Los modelos serían **enormes**: una pequeña imagen en escala de grises de $100 \times 100$
+      ya es un vector de $10\,000$ valores, y cada neurona de la capa densa tiene un peso por
+      cada uno de ellos (más su sesgo).
+
+    ✏️ **Ejercicio 1 (1 punto).** Escribe `dense_params(height, width, units)`: el número de
+    parámetros (pesos **y** sesgos) de una capa densa de `units` neuronas que recibe una imagen en
+    escala de grises de `height` × `width` píxeles aplanada. Devuelve un `int`.
+    """,
+    concepts=["I4"],
+)
+
+nb.solution(
+    """
+    def dense_params(height, width, units):
+        \"\"\"Parameters (weights + biases) of a dense layer on a flattened height x width image.\"\"\"
+        ### BEGIN SOLUTION
+        return height * width * units + units
+        ### END SOLUTION
+    """,
+    grade_id="dense_params",
+    concepts=["I4"],
+)
+
+nb.tests(
+    '''
+    """Comprueba dense_params con la imagen de 100 x 100 de la clase."""
+    n = dense_params(100, 100, 1000)
+    assert isinstance(n, (int, np.integer)), f"Devuelve un entero, no {type(n).__name__}."
+    if n == 100 * 100 * 1000:
+        raise AssertionError(f"Recibido {n}: faltan los sesgos (uno por neurona).")
+    assert n == 10_001_000, f"Para 100 x 100 y 1000 neuronas se esperaba 10001000; recibido {n}."
+    assert dense_params(2, 3, 4) == 28, f"dense_params(2, 3, 4) debe ser 2*3*4 + 4 = 28, no {dense_params(2, 3, 4)}."
+    print(f"Correcto: una capa densa de 1000 neuronas sobre 100 x 100 píxeles tiene {n:,} parámetros.")
+    ### BEGIN HIDDEN TESTS
+    import cnncourse._grading as _grading
+    _grading.trusted(globals()).hidden_dense_params(dense_params)
+    ### END HIDDEN TESTS
+    ''',
+    grade_id="test_dense_params",
+    points=1,
+)
+
+nb.md(
+    r"""
+    Diez millones de parámetros para una sola capa y una imagen diminuta. Una convolución con un
+    kernel de $3 \times 3$ tiene **9**, los mismos en todas las posiciones. Además, si el
+    patrón se mueve, la salida de la convolución se mueve con él; la capa densa, en cambio, ve un
+    vector completamente distinto. Compruébalo:
+    """,
+    concepts=["I1", "I4"],
+)
+
+nb.code(
+    """
+    pattern = np.array([0, 0, 1, 3, 1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+    moved = np.roll(pattern, 5)                     # el mismo patrón, 5 posiciones más allá
+    u = np.array([1.0, 3.0, 1.0])                   # un kernel que "busca" ese patrón
+    print("salida original:", cnncourse.conv1d(pattern, u))
+    print("salida movida:  ", cnncourse.conv1d(moved, u))
+    dense = rng.normal(size=(4, pattern.size))      # una capa densa aleatoria de 4 neuronas
+    print("densa original: ", dense @ pattern)
+    print("densa movida:   ", dense @ moved, "  <- nada que ver")
+    """,
+    concepts=["I1", "I4"],
+)
+
+nb.md(
+    r"""
+    ## 4. ¿Qué es una convolución?
+
+    Una **convolución** es una operación matemática capaz de extraer características o patrones
+    de unos datos de entrada, típicamente imágenes o señales. Está compuesta por:
+
+    * los datos de entrada $\mathbf{x}$;
+    * uno o varios **kernels** o **filtros** $\mathbf{u}$;
+    * la salida $\mathbf{o}$.
+
+    El kernel se desliza por la entrada; en cada posición se multiplican elemento a elemento la
+    ventana de la entrada y el kernel, y se suma. Ese número es un elemento de la salida.
+    """,
+    concepts=["I5"],
+)
+
+nb.md(
+    r"""
+    ## 5. Convolución 1D
+
+    Si nuestros datos de entrada son de una dimensión (una señal, por ejemplo), aplicamos la
+    **convolución 1D**. Tenemos:
+
+    * vector 1D de entrada $\mathbf{x} \in \mathbb{R}^W$,
+    * vector 1D kernel $\mathbf{u} \in \mathbb{R}^w$,
+    * vector 1D de salida $\mathbf{o} \in \mathbb{R}^{W-w+1}$.
+
+    La operación de convolución se define como:
+
+    $$(\mathbf{x} \circledast \mathbf{u})[i] = \sum_{m=0}^{w-1} x_{m+i} \cdot u_m,
+    \qquad i = 0, \dots, W-w.$$
+
+    Fíjate en dos detalles:
+
+    * la salida tiene **$W-w+1$** elementos: la última posición válida del kernel empieza en
+      $i = W-w$;
+    * el kernel **no se gira**: en deep learning se llama "convolución" a lo que en matemáticas y
+      en `np.convolve` se llama *correlación cruzada*.
+
+    ✏️ **Ejercicio 2 (3 puntos).** Implementa `conv1d_loops(x, u)` con bucles de Python,
+    siguiendo la fórmula. Devuelve un `np.ndarray` de `float` nuevo; no modifiques `x` ni `u`; no
+    uses `np.convolve`, `np.correlate` ni `cnncourse.conv1d`.
+    """,
+    concepts=["C1"],
+)
+
+nb.solution(
+    """
+    def conv1d_loops(x, u):
+        \"\"\"1D cross-correlation with loops: o[i] = sum_m x[m + i] * u[m], shape (W - w + 1,).\"\"\"
+        ### BEGIN SOLUTION
+        W, w = len(x), len(u)
+        o = np.zeros(W - w + 1)
+        for i in range(W - w + 1):
+            for m in range(w):
+                o[i] += x[m + i] * u[m]
+        return o
+        ### END SOLUTION
+    """,
+    grade_id="conv1d_loops",
+    concepts=["C1"],
+)
+
+nb.tests(
+    '''
+    """Comprueba conv1d_loops con el ejemplo del voltaje de la clase y con un kernel no simétrico."""
+    x = np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float)
+    u = np.array([-1, 1], dtype=float)
+    o = conv1d_loops(x, u)
+    expected = np.array([0, 0, 0, 1, 1, 1, 0], dtype=float)
+    assert isinstance(o, np.ndarray), f"conv1d_loops debe devolver un np.ndarray, no {type(o).__name__}."
+    assert o.shape == expected.shape, f"Forma esperada {expected.shape}, recibida {o.shape}. {checks.explain_conv1d(o, x, u)}"
+    np.testing.assert_allclose(o, expected, err_msg=f"Esperado {expected}, recibido {o}. {checks.explain_conv1d(o, x, u)}")
+    assert x.tolist() == [0, 0, 0, 0, 1, 2, 3, 3], "conv1d_loops ha modificado x: no escribas en la entrada."
+    x2 = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    u2 = np.array([1.0, 0.0, -2.0])
+    o2 = conv1d_loops(x2, u2)
+    expected2 = np.array([1 - 8, 2 - 16, 4 - 32], dtype=float)
+    np.testing.assert_allclose(o2, expected2, err_msg=f"Con x={x2} y u={u2}: esperado {expected2}, recibido {o2}. {checks.explain_conv1d(o2, x2, u2)}")
+    print("¡Bien! (0,0,0,0,1,2,3,3) ⊛ (-1,1) =", o)
+    ### BEGIN HIDDEN TESTS
+    import cnncourse._grading as _grading
+    _grading.trusted(globals()).hidden_conv1d(conv1d_loops, globals())
+    ### END HIDDEN TESTS
+    ''',
+    grade_id="test_conv1d_loops",
+    points=3,
+)
+
+nb.md(
+    r"""
+    ## 6. El ejemplo del voltaje
+
+    Las convoluciones pueden aplicar diferentes kernels o filtros. Por ejemplo, en una señal
+    eléctrica podemos aplicar un filtro para buscar **incrementos de voltaje (en 1 unidad)**:
+
+    $$(0,0,0,0,1,2,3,3) \circledast (-1,1) = (0,0,0,1,1,1,0)$$
+
+    El kernel $(-1, 1)$ calcula $x_{i+1} - x_i$: la salida vale 1 justo donde el voltaje sube
+    una unidad de una muestra a la siguiente. La entrada tiene $W = 8$ muestras, el kernel
+    $w = 2$, así que la salida tiene $W - w + 1 = 7$.
+    """,
+    concepts=["C2"],
+)
+
+nb.code(
+    """
+    x = data.voltage_signal()
+    u = np.array([-1.0, 1.0])
+    o = conv1d_loops(x, u)
+    print("x =", x, "  u =", u)
+    print("o = x ⊛ u =", o, "  (cnncourse.conv1d da", cnncourse.conv1d(x, u), ")")
+    plotting.plot_signals({"x (voltaje)": x, "o = x ⊛ (-1, 1)": o}, title="Incrementos de voltaje");
+    """,
+    concepts=["C2"],
+)
+
+nb.md(
+    r"""
+    ### La longitud de la salida: $W - w + 1$
+
+    Cuanto más largo es el kernel, menos posiciones caben. Con $W = 8$:
+    """,
+    concepts=["C1"],
+)
+
+nb.code(
+    """
+    W = 8
+    for w in range(1, W + 1):
+        print(f"w = {w}:  salida de {cnncourse.output_size(W, w)} elementos  (W - w + 1 = {W - w + 1})")
+    """,
+    concepts=["C1"],
+)
+
+nb.md(
+    r"""
+    ## 7. Flancos de subida en una señal real
+
+    Ahora una señal más realista: el registro del voltaje de un interruptor que se enciende y se
+    apaga varias veces, con algo de ruido. Queremos los instantes en los que **se enciende**.
+
+    ✏️ **Ejercicio 3 (2 puntos).** Escribe `find_rising_edges(x, threshold=0.5)`: convoluciona
+    `x` con el kernel $(-1, 1)$ (puedes usar tu `conv1d_loops` o `cnncourse.conv1d`) y devuelve un
+    `np.ndarray` de **enteros** con los índices $i$ de la salida en los que
+    $(\mathbf{x} \circledast (-1,1))[i] > \text{threshold}$, en orden creciente (pista:
+    `np.flatnonzero`). El índice $i$ señala que el salto ocurre entre las muestras $i$ e $i+1$.
+    """,
+    concepts=["C2"],
+)
+
+nb.code(
+    """
+    signal, true_rising = data.switch_signal(n=400, n_pulses=5, noise=0.05, seed=1)
+    plotting.plot_signals({"voltaje (V)": signal}, title="Registro de un interruptor");
+    """,
+    concepts=["C2"],
+)
+
+nb.solution(
+    """
+    def find_rising_edges(x, threshold=0.5):
+        \"\"\"Indices i where (x ⊛ (-1, 1))[i] > threshold, as an int array.\"\"\"
+        ### BEGIN SOLUTION
+        diff = cnncourse.conv1d(x, np.array([-1.0, 1.0]))
+        return np.flatnonzero(diff > threshold)
+        ### END SOLUTION
+    """,
+    grade_id="find_rising_edges",
+    concepts=["C2"],
+)
+
+nb.tests(
+    '''
+    """Comprueba find_rising_edges con el voltaje de la clase y con la señal del interruptor."""
+    edges = find_rising_edges(np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float))
+    assert isinstance(edges, np.ndarray), f"Devuelve un np.ndarray, no {type(edges).__name__}."
+    assert edges.dtype.kind in "iu", f"Los índices deben ser enteros; el dtype es {edges.dtype}."
+    if edges.tolist() == [4, 5, 6]:
+        raise AssertionError("Recibido [4, 5, 6]: son los índices i + 1. Devuelve el índice i de la salida de x ⊛ (-1, 1).")
+    assert edges.tolist() == [3, 4, 5], f"Para (0,0,0,0,1,2,3,3) se esperaba [3, 4, 5]; recibido {edges.tolist()}."
+    found = find_rising_edges(signal)
+    assert found.tolist() == true_rising.tolist(), f"En la señal del interruptor se esperaba {true_rising.tolist()}; recibido {found.tolist()}."
+    assert find_rising_edges(np.array([3.0, 2.0, 1.0])).size == 0, "Una señal que solo baja no tiene flancos de subida."
+    print("Flancos de subida encontrados:", found)
+    ### BEGIN HIDDEN TESTS
+    import cnncourse._grading as _grading
+    _grading.trusted(globals()).hidden_rising_edges(find_rising_edges, globals())
+    ### END HIDDEN TESTS
+    ''',
+    grade_id="test_find_rising_edges",
+    points=2,
+)
+
+nb.code(
+    """
+    edges = find_rising_edges(signal)
+    plotting.plot_signals(
+        {"voltaje (V)": signal, "x ⊛ (-1, 1)": cnncourse.conv1d(signal, np.array([-1.0, 1.0]))},
+        markers={"flanco de subida": edges},
+        title="El kernel (-1, 1) marca los encendidos (+1) y los apagados (-1)",
+    );
+    """,
+    concepts=["C2"],
+)
+
+nb.md(
+    r"""
+    ### Explora: cambia el kernel y mira la salida
+
+    Mueve los deslizadores (los tres pesos del kernel) o elige un filtro predefinido: la media
+    móvil suaviza el ruido, $(-1, 1)$ marca los saltos, la segunda derivada marca las esquinas.
+    (El explorador necesita un Jupyter en marcha; en una ejecución sin pantalla no se ve nada.)
+    """,
+    concepts=["C1"],
+    locked=False,
+)
+
+nb.code(
+    """
+    signal_explorer(signal)
+    """
+)
+
+nb.md(
+    r"""
+    ## 8. Más rápido: compilar los bucles con Numba
+
+    Los bucles de Python son lentos: cada `x[m + i] * u[m]` pasa por el intérprete. **Numba**
+    compila una función de Python con bucles y arrays de NumPy a código máquina: basta con el
+    decorador `@numba.njit`. Así es como está hecha `cnncourse.conv1d` por dentro.
+
+    ✏️ **Ejercicio 4 (1 punto).** Escribe `conv1d_numba(x, u)`: la misma convolución con bucles,
+    decorada con `@numba.njit`. Dentro de una función de Numba usa `x.shape[0]`,
+    `np.zeros(n)` y `range`; nada de listas ni de `cnncourse`.
+    """,
+    concepts=["C1"],
+)
+
+nb.solution(
+    """
+    @numba.njit
+    def conv1d_numba(x, u):
+        \"\"\"1D cross-correlation compiled by Numba: o[i] = sum_m x[m + i] * u[m].\"\"\"
+        ### BEGIN SOLUTION
+        W, w = x.shape[0], u.shape[0]
+        o = np.zeros(W - w + 1)
+        for i in range(W - w + 1):
+            acc = 0.0
+            for m in range(w):
+                acc += x[m + i] * u[m]
+            o[i] = acc
+        return o
+        ### END SOLUTION
+    """,
+    grade_id="conv1d_numba",
+    concepts=["C1"],
+)
+
+nb.tests(
+    '''
+    """Comprueba conv1d_numba con el ejemplo del voltaje y con una señal larga."""
+    o = conv1d_numba(np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float), np.array([-1.0, 1.0]))
+    np.testing.assert_allclose(o, [0, 0, 0, 1, 1, 1, 0], err_msg=f"Esperado (0,0,0,1,1,1,0), recibido {o}.")
+    long_x = rng.normal(size=1000)
+    long_u = rng.normal(size=9)
+    np.testing.assert_allclose(conv1d_numba(long_x, long_u), cnncourse.conv1d(long_x, long_u),
+                               err_msg="conv1d_numba no coincide con cnncourse.conv1d en una señal de 1000 muestras.")
+    print("¡Bien! conv1d_numba está compilada y es correcta.")
+    ### BEGIN HIDDEN TESTS
+    import cnncourse._grading as _grading
+    _grading.trusted(globals()).hidden_conv1d_numba(conv1d_numba, globals())
+    ### END HIDDEN TESTS
+    ''',
+    grade_id="test_conv1d_numba",
+    points=1,
+)
+
+nb.md(
+    r"""
+    ### ¿Cuánto se gana?
+
+    Medimos las tres versiones sobre la misma señal de $20\,000$ muestras con un kernel de 9.
+    La primera llamada a una función de Numba incluye la compilación, así que la hacemos antes de
+    medir. Tomamos el mejor de varios intentos.
+    """,
+    concepts=["C1"],
+)
+
+nb.code(
+    """
+    def best_time(fn, *args, repeat=5):
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn(*args)
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+    x_big = rng.normal(size=20_000)
+    u_big = rng.normal(size=9)
+    conv1d_numba(x_big, u_big)                      # compila (una vez)
+    times = {
+        "Python (bucles)": best_time(conv1d_loops, x_big, u_big, repeat=2),
+        "tu Numba": best_time(conv1d_numba, x_big, u_big, repeat=20),
+        "cnncourse.conv1d": best_time(cnncourse.conv1d, x_big, u_big, repeat=20),
+    }
+    base = times["Python (bucles)"]
+    print(f"{'versión':<20}{'tiempo':>12}{'aceleración':>14}")
+    for name, t in times.items():
+        print(f"{name:<20}{t * 1e3:>10.3f} ms{base / t:>13,.0f}x")
+    plotting.plot_speedups(times, baseline="Python (bucles)", title="Convolución 1D, W = 20 000, w = 9");
+    """,
+    concepts=["C1"],
+)
+
+nb.md(
+    r"""
+    ## Resumen
+
+    * Una red para imágenes debe respetar la **localidad**, la **invarianza al movimiento** y la
+      **composición jerárquica**; de Hubel y Wiesel al Neocognitron (1980) y a LeCun (1990).
+    * Aplanar una imagen produce modelos enormes (¡10 millones de parámetros para 100 × 100 y
+      1000 neuronas!) y sin invarianza al movimiento.
+    * Una convolución tiene entrada $\mathbf{x}$, kernel $\mathbf{u}$ y salida $\mathbf{o}$.
+    * En 1D: $(\mathbf{x} \circledast \mathbf{u})[i] = \sum_{m=0}^{w-1} x_{m+i} u_m$, con
+      $W - w + 1$ salidas y **sin girar** el kernel.
+    * $(0,0,0,0,1,2,3,3) \circledast (-1,1) = (0,0,0,1,1,1,0)$: el kernel $(-1, 1)$ detecta
+      incrementos y sirve para encontrar flancos en una señal real.
+    * Compilar los bucles con Numba los acelera cientos o miles de veces.
+
+    **Siguiente:** el cuaderno 2 lleva todo esto a imágenes (convolución 2D).
+
+    **Para saber más:** *Dive into Deep Learning*, capítulo "Convolutional Neural Networks";
+    Dumoulin y Visin, *A guide to convolution arithmetic for deep learning*.
+    """,
+    grade_id="nb01-md-summary",
+)
+
+if __name__ == "__main__":
+    print(nb.write("01_conv1d.ipynb"))

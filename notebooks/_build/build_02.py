@@ -1,0 +1,449 @@
+"""Source of notebooks/02_conv2d.ipynb (images I3, 2D convolution C3, learned kernels C6-C7)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbbuild import Notebook  # noqa: E402
+
+nb = Notebook("nb02")
+
+nb.md(
+    r"""
+    # Cuaderno 2 — Convolución 2D: imágenes en escala de grises
+
+    **Objetivos.** Al terminar este cuaderno sabrás:
+
+    1. cómo se codifica una imagen: una matriz de píxeles con valores en $[0, 255]$;
+    2. programar la convolución 2D con bucles, siguiendo la fórmula de la clase;
+    3. qué hacen los kernels clásicos diseñados a mano (bordes, Sobel, desenfoque, enfoque) y
+       explorarlos moviendo sus pesos;
+    4. que los valores del kernel son los **parámetros** de la convolución: se aprenden. Lo
+       comprobarás entrenando por descenso del gradiente un detector de líneas verticales.
+
+    Los ejercicios calificados están marcados con ✏️; tras cada uno hay una celda de test.
+    """,
+    grade_id="nb02-md-goals",
+)
+
+nb.code(
+    """
+    # Preparación: ejecuta esta celda primero.
+    import numpy as np
+
+    import cnncourse
+    import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
+    from cnncourse import data, plotting
+    from cnncourse.widgets import kernel_explorer
+
+    np.set_printoptions(precision=3, suppress=True)
+    rng = np.random.default_rng(0)
+    photo = data.load_sample_image(gray=True)   # Grace Hopper, en escala de grises
+    """,
+    locked=True,
+    grade_id="nb02-setup",
+)
+
+nb.md(
+    r"""
+    ## 1. Las imágenes son matrices de píxeles
+
+    Las imágenes son matrices de **píxeles**. Cada uno posee un valor entre $[0, 255]$ que
+    representa la intensidad (0 negro, 255 blanco).
+
+    * Si la imagen es en escala de grises, solo tendremos **una matriz**.
+    * Si es en color, tendremos **tres matrices**, una por cada canal (Rojo, Verde y Azul); las
+      veremos en el cuaderno 3.
+
+    En NumPy una imagen en gris es un array `(H, W)`: `H` filas (alto) y `W` columnas (ancho),
+    de tipo `uint8` (enteros de 0 a 255).
+    """,
+    concepts=["I3"],
+)
+
+nb.code(
+    """
+    print("forma:", photo.shape, " tipo:", photo.dtype, " valores en [", photo.min(), ",", photo.max(), "]")
+    print("un trozo de 6 x 6 píxeles de la foto (filas 190-195, columnas 180-185):")
+    print(photo[190:196, 180:186])
+    plotting.show_images({"Grace Hopper (gris)": photo, "detalle 40 x 40": photo[170:210, 165:205]});
+    """,
+    concepts=["I3"],
+)
+
+nb.md(
+    r"""
+    ## 2. Convolución 2D
+
+    Cuando trabajamos con imágenes en escala de grises o cualquier matriz, utilizamos
+    convoluciones 2D: las dimensiones del barrido definen el tipo de convolución. Tenemos:
+
+    * matriz 2D de entrada $\mathbf{x} \in \mathbb{R}^{W \times H}$,
+    * matriz 2D kernel $\mathbf{u} \in \mathbb{R}^{w \times h}$,
+    * matriz 2D de salida $\mathbf{o} \in \mathbb{R}^{(W-w+1) \times (H-h+1)}$.
+
+    La operación de convolución en 2D es:
+
+    $$\mathbf{o}_{j,i} = (\mathbf{x} \circledast \mathbf{u})[j,i]
+      = \sum_{n=0}^{h-1} \sum_{m=0}^{w-1} \mathbf{x}_{n+j,\,m+i} \cdot \mathbf{u}_{n,m}$$
+
+    $j$ recorre las filas y $i$ las columnas; $n$ las filas del kernel y $m$ sus columnas.
+    En NumPy la imagen es `x[fila, columna]` con forma `(H, W)`, el kernel `(h, w)` y la salida
+    `(H - h + 1, W - w + 1)`. Como en 1D, **el kernel no se gira**.
+
+    ✏️ **Ejercicio 1 (3 puntos).** Implementa `conv2d_loops(x, u)` con bucles (puedes usar
+    `np.sum` sobre la ventana `x[j:j+h, i:i+w] * u` en vez de los dos bucles interiores). Devuelve
+    un `np.ndarray` de `float` nuevo de forma `(H - h + 1, W - w + 1)`; no modifiques la entrada;
+    no uses `cnncourse.conv2d` ni `scipy`.
+    """,
+    concepts=["C3"],
+)
+
+nb.solution(
+    """
+    def conv2d_loops(x, u):
+        \"\"\"2D cross-correlation with loops: o[j, i] = sum_n sum_m x[n + j, m + i] * u[n, m].\"\"\"
+        ### BEGIN SOLUTION
+        H, W = x.shape
+        h, w = u.shape
+        o = np.zeros((H - h + 1, W - w + 1))
+        for j in range(H - h + 1):
+            for i in range(W - w + 1):
+                o[j, i] = np.sum(x[j:j + h, i:i + w] * u)
+        return o
+        ### END SOLUTION
+    """,
+    grade_id="conv2d_loops",
+    concepts=["C3"],
+)
+
+nb.tests(
+    '''
+    """Comprueba conv2d_loops en una entrada 3 x 4 con un kernel 2 x 2 no simétrico."""
+    x = np.array([[1, 2, 3, 4],
+                  [5, 6, 7, 8],
+                  [9, 10, 11, 12]], dtype=float)
+    u = np.array([[1, 0],
+                  [0, -1]], dtype=float)
+    o = conv2d_loops(x, u)
+    expected = np.array([[-5, -5, -5],
+                         [-5, -5, -5]], dtype=float)
+    assert isinstance(o, np.ndarray), f"conv2d_loops debe devolver un np.ndarray, no {type(o).__name__}."
+    assert o.shape == (2, 3), f"Para x de forma (3, 4) y u de forma (2, 2) la salida es (3-2+1, 4-2+1) = (2, 3); recibida {o.shape}. {checks.explain_conv2d(o, x, u)}"
+    np.testing.assert_allclose(o, expected, err_msg=f"Esperado\\n{expected}\\nrecibido\\n{o}\\n{checks.explain_conv2d(o, x, u)}")
+    u2 = np.array([[1.0, 2.0, 3.0]])
+    o2 = conv2d_loops(x, u2)
+    expected2 = np.array([[14, 20], [38, 44], [62, 68]], dtype=float)
+    np.testing.assert_allclose(o2, expected2, err_msg=f"Con el kernel fila {u2}: esperado\\n{expected2}\\nrecibido\\n{o2}\\n{checks.explain_conv2d(o2, x, u2)}")
+    assert x[0, 0] == 1 and u[1, 1] == -1, "conv2d_loops ha modificado su entrada."
+    print("¡Bien! conv2d_loops sigue la fórmula de la clase.")
+    ### BEGIN HIDDEN TESTS
+    import cnncourse._grading as _grading
+    _grading.trusted(globals()).hidden_conv2d(conv2d_loops, globals())
+    ### END HIDDEN TESTS
+    ''',
+    grade_id="test_conv2d_loops",
+    points=3,
+)
+
+nb.md(
+    r"""
+    Tu función y `cnncourse.conv2d` (la misma fórmula, compilada con Numba) dan lo mismo; la de
+    la biblioteca es la que usaremos con la foto entera. Probamos en un recorte de $64 \times 64$:
+    """,
+    concepts=["C3"],
+)
+
+nb.code(
+    """
+    crop = photo[170:234, 160:224]
+    sobel_x = data.kernels_2d()["Sobel x"]
+    mine = conv2d_loops(crop.astype(float), sobel_x)
+    lib = cnncourse.conv2d(crop, sobel_x)
+    print("entrada", crop.shape, "kernel", sobel_x.shape, "-> salida", mine.shape,
+          "| máxima diferencia con cnncourse.conv2d:", np.max(np.abs(mine - lib)))
+    """,
+    concepts=["C3"],
+)
+
+nb.md(
+    r"""
+    ## 3. Kernels diseñados a mano
+
+    Antes del deep learning, los filtros se diseñaban a mano. Cada kernel de $3 \times 3$ busca
+    un patrón local:
+
+    * **bordes verticales** $\begin{pmatrix}-1&0&1\\-1&0&1\\-1&0&1\end{pmatrix}$: resta la
+      izquierda de la derecha, responde donde la intensidad cambia de izquierda a derecha;
+    * **bordes horizontales**: lo mismo de arriba a abajo;
+    * **Sobel**: como los anteriores, pero la fila (o columna) central pesa el doble;
+    * **desenfoque**: la media de los 9 vecinos;
+    * **enfoque** $\begin{pmatrix}0&-1&0\\-1&5&-1\\0&-1&0\end{pmatrix}$: el píxel menos sus
+      vecinos, resalta los detalles.
+    """,
+    concepts=["C3"],
+)
+
+nb.code(
+    """
+    kernels = data.kernels_2d()
+    names = ["identidad", "bordes verticales", "bordes horizontales", "Sobel x", "Sobel y", "desenfoque", "enfoque"]
+    plotting.show_kernels([kernels[k] for k in names], names);
+    outputs = {name: cnncourse.conv2d(photo, kernels[name]) for name in names}
+    plotting.show_images(outputs, ncols=4);
+    """,
+    concepts=["C3"],
+)
+
+nb.md(
+    r"""
+    ### Explora: el explorador de kernels
+
+    Mueve los 9 deslizadores (los pesos $u_{n,m}$) o elige un kernel predefinido y mira la salida
+    al momento. Debajo se indican las formas: la salida tiene $(H-2) \times (W-2)$ píxeles.
+    Prueba a girar un kernel de bordes (cambiar el signo de una columna): ¿qué bordes resalta ahora?
+    (El explorador necesita un Jupyter en marcha.)
+    """,
+    concepts=["C3"],
+    locked=False,
+)
+
+nb.code(
+    """
+    kernel_explorer(photo)
+    """
+)
+
+nb.md(
+    r"""
+    ## 4. ¡Muy importante! Los kernels se aprenden
+
+    Los valores de $\mathbf{u}$ son los únicos **parámetros** de la convolución, es decir, se
+    aprenden durante el entrenamiento del modelo. El propio modelo decide qué filtros son más
+    adecuados para la tarea que se pretende resolver.
+
+    Vamos a comprobarlo con el ejemplo de la clase: una red que aprende un filtro para
+    **detectar líneas verticales**. Como en la clase, normalizamos la imagen de entrada al rango
+    $[-1, 1]$: el negro (0) pasa a $-1$ y el blanco (255) a $1$, con $x / 127.5 - 1$.
+
+    ✏️ **Ejercicio 2 (1 punto).** Escribe `to_unit_range(img)`: recibe una imagen `uint8` y
+    devuelve un array `float` nuevo con valores en $[-1, 1]$. Cuidado: con `uint8`, `img * 2`
+    se desborda ($200 \cdot 2 = 144$); convierte a `float` antes de operar.
+    """,
+    concepts=["C6", "C7"],
+)
+
+nb.solution(
+    """
+    def to_unit_range(img):
+        \"\"\"Map a uint8 image in [0, 255] to floats in [-1, 1]: img / 127.5 - 1.\"\"\"
+        ### BEGIN SOLUTION
+        return np.asarray(img, dtype=float) / 127.5 - 1.0
+        ### END SOLUTION
+    """,
+    grade_id="to_unit_range",
+    concepts=["C7"],
+)
+
+nb.tests(
+    '''
+    """Comprueba to_unit_range: 0 -> -1, 255 -> 1, sin desbordar uint8."""
+    img = np.array([[0, 255], [51, 204]], dtype=np.uint8)
+    got = to_unit_range(img)
+    expected = np.array([[-1.0, 1.0], [-0.6, 0.6]])
+    assert isinstance(got, np.ndarray) and got.dtype.kind == "f", "Devuelve un np.ndarray de float."
+    np.testing.assert_allclose(got, expected, err_msg=f"Esperado\\n{expected}\\nrecibido\\n{got}\\n¿Conviertes a float antes de multiplicar?")
+    assert img[0, 1] == 255, "to_unit_range ha modificado la imagen de entrada."
+    unit_photo = to_unit_range(photo)
+    print("foto normalizada: valores en [", unit_photo.min(), ",", unit_photo.max(), "]")
+    ### BEGIN HIDDEN TESTS
+    import cnncourse._grading as _grading
+    _grading.trusted(globals()).hidden_unit_range(to_unit_range)
+    ### END HIDDEN TESTS
+    ''',
+    grade_id="test_to_unit_range",
+    points=1,
+)
+
+nb.md(
+    r"""
+    ### Aprender un detector de líneas verticales
+
+    Los datos: 64 imágenes pequeñas de $12 \times 12$ con una línea recta cada una, vertical u
+    horizontal, ya en $[-1, 1]$ (fondo $-1$, línea $+1$). Para cada imagen $\mathbf{x}_k$ la
+    respuesta deseada $\mathbf{t}_k$ es $+1$ donde el centro de la ventana está sobre una línea
+    **vertical** y $-1$ en el resto (fondo y líneas horizontales).
+
+    El modelo es una sola convolución, $\mathbf{o}_k = \mathbf{x}_k \circledast \mathbf{u}$, con un
+    kernel $3 \times 3$ que empieza siendo aleatorio. Medimos el error con el error cuadrático
+    medio sobre las $N$ imágenes y las $H_o \times W_o$ posiciones de salida:
+
+    $$L(\mathbf{u}) = \frac{1}{N H_o W_o} \sum_{k} \sum_{j,i} \left(\mathbf{o}_k[j,i]
+      - \mathbf{t}_k[j,i]\right)^2$$
+
+    y lo reducimos por **descenso del gradiente**: $\mathbf{u} \leftarrow \mathbf{u} -
+    \eta \, \nabla_{\mathbf{u}} L$. Como $\partial \mathbf{o}_k[j,i] / \partial u_{n,m} =
+    \mathbf{x}_k[n+j, m+i]$,
+
+    $$\frac{\partial L}{\partial u_{n,m}} = \frac{2}{N H_o W_o} \sum_k \sum_{j,i}
+      \left(\mathbf{o}_k - \mathbf{t}_k\right)[j,i] \; \mathbf{x}_k[n+j, m+i].$$
+
+    ¡Es otra convolución! El gradiente es la entrada convolucionada con el error:
+    $\sum_k \mathbf{x}_k \circledast (\mathbf{o}_k - \mathbf{t}_k)$, por $2/(N H_o W_o)$.
+    """,
+    concepts=["C6", "C7"],
+)
+
+nb.code(
+    """
+    images, is_vertical = data.line_images(n=64, size=12, seed=0)
+    targets = data.vertical_line_targets(images)
+    print("imágenes", images.shape, "en [", images.min(), ",", images.max(), "]; respuestas", targets.shape)
+    plotting.show_images([images[0], targets[0], images[1], targets[1]],
+                         ["x_0 (" + ("vertical" if is_vertical[0] else "horizontal") + ")", "t_0",
+                          "x_1 (" + ("vertical" if is_vertical[1] else "horizontal") + ")", "t_1"]);
+
+
+    def predict(images, u):
+        \"\"\"o_k = x_k ⊛ u for every image of an (N, H, W) stack, with cnncourse.conv2d.\"\"\"
+        return cnncourse.conv2d(images[:, None], u[None, None])[:, 0]
+
+
+    def loss(images, u, targets):
+        return np.mean((predict(images, u) - targets) ** 2)
+    """,
+    concepts=["C7"],
+)
+
+nb.md(
+    r"""
+    ✏️ **Ejercicio 3 (3 puntos).** Escribe `loss_grad(x, u, t)`: el gradiente
+    $\nabla_{\mathbf{u}} L$ de la fórmula anterior para una pila de imágenes `x` de forma
+    `(N, H, W)`, un kernel `u` de forma `(h, w)` y respuestas `t` de forma `(N, H-h+1, W-w+1)`.
+    Devuelve un array `float` de la misma forma que `u`. Puedes usar bucles, tu `conv2d_loops` o
+    `cnncourse.conv2d`. No modifiques las entradas.
+    """,
+    concepts=["C6", "C7"],
+)
+
+nb.solution(
+    """
+    def loss_grad(x, u, t):
+        \"\"\"Gradient of L = mean((x_k ⊛ u - t_k)^2) with respect to the kernel u, shape u.shape.\"\"\"
+        ### BEGIN SOLUTION
+        N = x.shape[0]
+        err = np.stack([cnncourse.conv2d(x[k], u) for k in range(N)]) - t
+        grad = np.zeros(u.shape)
+        for k in range(N):
+            grad += cnncourse.conv2d(x[k], err[k])
+        return 2.0 * grad / err.size
+        ### END SOLUTION
+    """,
+    grade_id="loss_grad",
+    concepts=["C7"],
+)
+
+nb.tests(
+    '''
+    """Comprueba loss_grad contra el gradiente numérico (diferencias finitas) en un caso pequeño."""
+    xs = rng.normal(size=(2, 5, 6))
+    us = rng.normal(size=(3, 2))
+    ts = rng.normal(size=(2, 3, 5))
+    g = loss_grad(xs, us, ts)
+    assert isinstance(g, np.ndarray) and g.shape == us.shape, f"El gradiente tiene la forma del kernel {us.shape}; recibido {getattr(g, 'shape', type(g).__name__)}."
+    numeric = np.zeros_like(us)
+    eps = 1e-6
+    for idx in np.ndindex(*us.shape):
+        du = np.zeros_like(us)
+        du[idx] = eps
+        numeric[idx] = (loss(xs, us + du, ts) - loss(xs, us - du, ts)) / (2 * eps)
+    rel_error = np.max(np.abs(g - numeric)) / max(1e-12, np.max(np.abs(numeric)))
+    hint = ""
+    if np.allclose(g, numeric / 2):
+        hint = "Es la mitad: falta el factor 2 de la derivada del cuadrado."
+    elif np.allclose(g, -numeric):
+        hint = "Tiene el signo cambiado: el error es o - t."
+    elif np.allclose(g, numeric * ts.size):
+        hint = "Has sumado en vez de promediar: divide entre N·Ho·Wo."
+    assert rel_error < 1e-6, f"Error relativo {rel_error:.2e} frente al gradiente numérico.\\nnumérico\\n{numeric}\\ntuyo\\n{g}\\n{hint}"
+    print(f"¡Bien! Error relativo frente al gradiente numérico: {rel_error:.1e}")
+    ### BEGIN HIDDEN TESTS
+    import cnncourse._grading as _grading
+    _grading.trusted(globals()).hidden_loss_grad(loss_grad, globals())
+    ### END HIDDEN TESTS
+    ''',
+    grade_id="test_loss_grad",
+    points=3,
+)
+
+nb.md(
+    r"""
+    ### Entrenamiento
+
+    Empezamos con un kernel aleatorio pequeño y damos 60 pasos de descenso del gradiente con
+    tasa de aprendizaje $\eta = 0.1$. Guardamos el kernel en algunos pasos para ver cómo se forma.
+    """,
+    concepts=["C6", "C7"],
+)
+
+nb.code(
+    """
+    u = rng.normal(scale=0.1, size=(3, 3))
+    lr = 0.1
+    losses, snapshots = [], {}
+    for step in range(61):
+        losses.append(loss(images, u, targets))
+        if step in (0, 5, 15, 30, 60):
+            snapshots[f"paso {step}"] = u.copy()
+        u = u - lr * loss_grad(images, u, targets)
+    print(f"pérdida inicial {losses[0]:.3f} -> final {losses[-1]:.3f}")
+    print("kernel aprendido:\\n", u)
+    plotting.show_kernels(list(snapshots.values()), list(snapshots));
+    plotting.plot_losses(losses, title="Aprendiendo un detector de líneas verticales");
+    """,
+    concepts=["C6", "C7"],
+)
+
+nb.md(
+    r"""
+    El kernel aprendido tiene una **columna central positiva**: responde a píxeles claros alineados
+    en vertical. Nadie lo ha diseñado: ha salido de los datos. Apliquémoslo a imágenes nuevas y a la
+    foto normalizada a $[-1, 1]$:
+    """,
+    concepts=["C7"],
+)
+
+nb.code(
+    """
+    new_images, new_vertical = data.line_images(n=4, size=12, seed=7)
+    responses = predict(new_images, u)
+    panels, titles = [], []
+    for k in range(4):
+        panels += [new_images[k], responses[k]]
+        titles += ["vertical" if new_vertical[k] else "horizontal", "x ⊛ u aprendido"]
+    plotting.show_images(panels, titles, ncols=4, size=2.4);
+    plotting.show_images({"foto en [-1, 1]": to_unit_range(photo),
+                          "foto ⊛ u aprendido": cnncourse.conv2d(to_unit_range(photo), u)});
+    """,
+    concepts=["C7"],
+)
+
+nb.md(
+    r"""
+    ## Resumen
+
+    * Una imagen en gris es una matriz de píxeles con valores en $[0, 255]$, en NumPy `(H, W)`.
+    * Convolución 2D: $\mathbf{o}_{j,i} = \sum_{n}\sum_{m} \mathbf{x}_{n+j,m+i}\,
+      \mathbf{u}_{n,m}$, salida $(H-h+1) \times (W-w+1)$, sin girar el kernel.
+    * Kernels clásicos: bordes, Sobel, desenfoque, enfoque; cada uno resalta un patrón local.
+    * Los valores del kernel son los **únicos parámetros** de la convolución: se aprenden. Con
+      una imagen normalizada a $[-1, 1]$ y descenso del gradiente, un kernel aleatorio se
+      convierte en un detector de líneas verticales; su gradiente es otra convolución.
+
+    **Siguiente:** el cuaderno 3 pasa a imágenes en color (RGB).
+    """,
+    grade_id="nb02-md-summary",
+)
+
+if __name__ == "__main__":
+    print(nb.write("02_conv2d.ipynb"))

@@ -1,0 +1,309 @@
+"""Source of notebooks/03_rgb.ipynb (colour images I3, RGB convolution C4, D filters, C5)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbbuild import Notebook  # noqa: E402
+
+nb = Notebook("nb03")
+
+nb.md(
+    r"""
+    # Cuaderno 3 — Convolución de imágenes en color (RGB)
+
+    **Objetivos.** Al terminar este cuaderno sabrás:
+
+    1. que una imagen en color son tres matrices (R, G, B): un **volumen** o tensor;
+    2. que sobre ese volumen seguimos aplicando una **convolución 2D**: el kernel tiene tantos
+       canales como la entrada y la salida es una sola matriz, la suma de los canales;
+    3. que con $D$ filtros se obtienen $D$ mapas de salida (un adelanto de los hiperparámetros);
+    4. que la convolución existe en 1D, 2D y 3D, y cuál es cuál.
+
+    Los ejercicios calificados están marcados con ✏️; tras cada uno hay una celda de test.
+    """,
+    grade_id="nb03-md-goals",
+)
+
+nb.code(
+    """
+    # Preparación: ejecuta esta celda primero.
+    import numpy as np
+
+    import cnncourse
+    import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
+    from cnncourse import data, plotting
+
+    np.set_printoptions(precision=3, suppress=True)
+    rng = np.random.default_rng(0)
+    rgb = data.load_sample_image()          # (3, H, W), uint8: canales primero
+    """,
+    locked=True,
+    grade_id="nb03-setup",
+)
+
+nb.md(
+    r"""
+    ## 1. Una imagen en color son tres matrices
+
+    Si la imagen es en color tendremos tres matrices, una por cada canal (**R**ojo, **V**erde
+    y **A**zul), cada una con valores en $[0, 255]$. Juntas forman un **volumen o tensor**
+    $C \times W \times H$ con $C = 3$. En este curso (como en PyTorch) el canal va primero:
+    `rgb[c, fila, columna]`, forma `(3, H, W)`.
+    """,
+    concepts=["I3"],
+)
+
+nb.code(
+    """
+    print("forma:", rgb.shape, " tipo:", rgb.dtype)
+    row, col = 300, 256
+    print(f"el píxel ({row}, {col}) vale R={rgb[0, row, col]}, G={rgb[1, row, col]}, B={rgb[2, row, col]}")
+    plotting.show_images({"color": rgb, "canal R": rgb[0], "canal G": rgb[1], "canal B": rgb[2]}, size=2.8);
+    """,
+    concepts=["I3"],
+)
+
+nb.md(
+    r"""
+    Cada canal es una imagen en gris: claro donde ese color abunda. Compara el uniforme, la cara y
+    el fondo en los tres canales: la misma zona puede ser clara en uno y oscura en otro.
+
+    ## 2. Convolución sobre un volumen RGB
+
+    A pesar de que la entrada es un volumen, **seguimos aplicando convoluciones 2D**: el kernel
+    solo se desliza en dos direcciones (filas y columnas). Tenemos:
+
+    * tensor 3D de entrada $\mathbf{x} \in \mathbb{R}^{C \times W \times H}$,
+    * tensor 3D kernel $\mathbf{u} \in \mathbb{R}^{C \times w \times h}$ (tantos canales como la
+      entrada),
+    * matriz 2D de salida $\mathbf{o} \in \mathbb{R}^{(W-w+1) \times (H-h+1)}$.
+
+    $$\mathbf{o}_{j,i} = \sum_{c=0}^{C-1} (\mathbf{x}_c \circledast \mathbf{u}_c)[j,i]
+      = \sum_{c=0}^{C-1} \sum_{n=0}^{h-1} \sum_{m=0}^{w-1}
+        \mathbf{x}_{c,\,n+j,\,m+i} \cdot \mathbf{u}_{c,n,m}$$
+
+    Cada canal de la entrada se convoluciona con su canal del kernel y **se suman** los $C$
+    resultados: la salida es una sola matriz.
+
+    ✏️ **Ejercicio 1 (3 puntos).** Implementa `conv2d_rgb(x, u)` para `x` de forma `(C, H, W)` y
+    `u` de forma `(C, h, w)`, con cualquier número de canales $C$. Devuelve un `np.ndarray` de
+    `float` de forma `(H - h + 1, W - w + 1)`. Puedes escribir los bucles o usar
+    `cnncourse.conv2d` **canal a canal** (con `x[c]` y `u[c]`, matrices 2D) y sumar; no le pases el
+    volumen entero. No modifiques las entradas.
+    """,
+    concepts=["C4"],
+)
+
+nb.solution(
+    """
+    def conv2d_rgb(x, u):
+        \"\"\"Multi-channel 2D cross-correlation: o[j, i] = sum_c (x[c] ⊛ u[c])[j, i].\"\"\"
+        ### BEGIN SOLUTION
+        C, H, W = x.shape
+        _, h, w = u.shape
+        o = np.zeros((H - h + 1, W - w + 1))
+        for c in range(C):
+            for j in range(H - h + 1):
+                for i in range(W - w + 1):
+                    o[j, i] += np.sum(x[c, j:j + h, i:i + w] * u[c])
+        return o
+        ### END SOLUTION
+    """,
+    grade_id="conv2d_rgb",
+    concepts=["C4"],
+)
+
+nb.tests(
+    '''
+    """Comprueba conv2d_rgb en un volumen 3 x 3 x 4 con un kernel 3 x 2 x 2."""
+    x = np.arange(36, dtype=float).reshape(3, 3, 4)
+    u = np.zeros((3, 2, 2))
+    u[0, 0, 0] = 1.0     # canal R: el píxel de arriba a la izquierda
+    u[1, 1, 1] = -1.0    # canal G: menos el de abajo a la derecha
+    u[2, 0, 1] = 0.5     # canal B: la mitad del de arriba a la derecha
+    o = conv2d_rgb(x, u)
+    expected = np.array([[x[0, j, i] - x[1, j + 1, i + 1] + 0.5 * x[2, j, i + 1] for i in range(3)]
+                         for j in range(2)])
+    assert isinstance(o, np.ndarray), f"conv2d_rgb debe devolver un np.ndarray, no {type(o).__name__}."
+    assert o.shape == (2, 3), f"Para x (3, 3, 4) y u (3, 2, 2) la salida es 2D, (2, 3); recibida {o.shape}. {checks.explain_conv_rgb(o, x, u)}"
+    np.testing.assert_allclose(o, expected, err_msg=f"Esperado\\n{expected}\\nrecibido\\n{o}\\n{checks.explain_conv_rgb(o, x, u)}")
+    x1, u1 = rng.normal(size=(1, 4, 5)), rng.normal(size=(1, 3, 2))
+    o1 = conv2d_rgb(x1, u1)
+    np.testing.assert_allclose(o1, cnncourse.conv2d(x1[0], u1[0]), err_msg=f"Con un solo canal debe coincidir con la convolución 2D en gris. {checks.explain_conv_rgb(o1, x1, u1)}")
+    assert x[0, 0, 0] == 0 and u[0, 0, 0] == 1, "conv2d_rgb ha modificado su entrada."
+    print("¡Bien! conv2d_rgb suma la convolución de cada canal.")
+    ### BEGIN HIDDEN TESTS
+    import cnncourse._grading as _grading
+    _grading.trusted(globals()).hidden_conv_rgb(conv2d_rgb, globals())
+    ### END HIDDEN TESTS
+    ''',
+    grade_id="test_conv2d_rgb",
+    points=3,
+)
+
+nb.md(
+    r"""
+    Un kernel de color puede buscar cosas que un kernel de gris no ve. Este suma el rojo y resta
+    la mitad del verde y del azul (cada canal con una media $5 \times 5$): responde a zonas
+    **rojizas**. `cnncourse.conv2d` acepta directamente el volumen `(C, H, W)` con un kernel
+    `(C, h, w)`; comprobamos en un recorte que coincide con tu función.
+    """,
+    concepts=["C4"],
+)
+
+nb.code(
+    """
+    box = np.full((5, 5), 1 / 25)
+    redness = np.stack([box, -0.5 * box, -0.5 * box])     # u de forma (3, 5, 5)
+    out = cnncourse.conv2d(rgb, redness)
+    crop = rgb[:, 380:420, 200:240].astype(float)
+    print("kernel", redness.shape, "sobre", rgb.shape, "-> salida", out.shape,
+          "| diferencia con tu conv2d_rgb en un recorte:",
+          np.max(np.abs(conv2d_rgb(crop, redness) - cnncourse.conv2d(crop, redness))))
+    plotting.show_images({"color": rgb, "rojez: x ⊛ u": out}, colorbar=True);
+    """,
+    concepts=["C4"],
+)
+
+nb.md(
+    r"""
+    ## 3. Varios filtros, varios mapas de salida
+
+    Hasta ahora hemos aplicado un solo filtro. Normalmente se aplican $D$ filtros a la vez, cada
+    uno de forma $C \times w \times h$, para extraer más información de cada convolución. Cada
+    filtro produce su mapa 2D, y se apilan: con $D$ filtros la salida es
+    $D \times (W-w+1) \times (H-h+1)$. (Lo estudiaremos a fondo con los hiperparámetros.)
+
+    ✏️ **Ejercicio 2 (2 puntos).** Escribe `conv2d_multi(x, filters)` para `x` de forma
+    `(C, H, W)` y `filters` de forma `(D, C, h, w)`: devuelve un array `float` de forma
+    `(D, H - h + 1, W - w + 1)` cuyo mapa `d` es `conv2d_rgb(x, filters[d])`. Usa tu
+    `conv2d_rgb`.
+    """,
+    concepts=["C4"],
+)
+
+nb.solution(
+    """
+    def conv2d_multi(x, filters):
+        \"\"\"D filters (D, C, h, w) on one image (C, H, W): D output maps, shape (D, Ho, Wo).\"\"\"
+        ### BEGIN SOLUTION
+        return np.stack([conv2d_rgb(x, f) for f in filters])
+        ### END SOLUTION
+    """,
+    grade_id="conv2d_multi",
+    concepts=["C4"],
+)
+
+nb.tests(
+    '''
+    """Comprueba conv2d_multi con 2 filtros sobre un volumen de 3 canales."""
+    x = rng.normal(size=(3, 5, 6))
+    filters = rng.normal(size=(2, 3, 2, 3))
+    maps = conv2d_multi(x, filters)
+    assert isinstance(maps, np.ndarray), f"Devuelve un np.ndarray, no {type(maps).__name__}."
+    if maps.shape == (4, 4, 2):
+        raise AssertionError("Forma (4, 4, 2): los mapas van en el primer eje, (D, Ho, Wo).")
+    assert maps.shape == (2, 4, 4), f"Con 2 filtros (2, 3, 2, 3) sobre (3, 5, 6) la salida es (2, 4, 4); recibida {maps.shape}."
+    for d in range(2):
+        np.testing.assert_allclose(maps[d], cnncourse.conv2d(x, filters[d]), err_msg=f"El mapa {d} debe ser la convolución con filters[{d}].")
+    print("¡Bien! 2 filtros -> 2 mapas de salida:", maps.shape)
+    ### BEGIN HIDDEN TESTS
+    import cnncourse._grading as _grading
+    _grading.trusted(globals()).hidden_conv_multi(conv2d_multi, globals())
+    ### END HIDDEN TESTS
+    ''',
+    grade_id="test_conv2d_multi",
+    points=2,
+)
+
+nb.md(
+    r"""
+    Un banco de 4 filtros de color sobre la foto: bordes verticales y horizontales (Sobel en los
+    tres canales), rojez y "azulez". La salida es un volumen $4 \times (H-2) \times (W-2)$: la
+    entrada de la siguiente capa de una CNN.
+    """,
+    concepts=["C4"],
+)
+
+nb.code(
+    """
+    k = data.kernels_2d()
+    blur = k["desenfoque"]
+    bank = np.stack([
+        np.stack([k["Sobel x"]] * 3) / 3,
+        np.stack([k["Sobel y"]] * 3) / 3,
+        np.stack([blur, -0.5 * blur, -0.5 * blur]),
+        np.stack([-0.5 * blur, -0.5 * blur, blur]),
+    ])
+    maps = cnncourse.conv2d(rgb, bank)
+    print("filtros", bank.shape, "sobre", rgb.shape, "-> mapas", maps.shape)
+    plotting.show_images(list(maps), ["bordes verticales", "bordes horizontales", "rojez", "azulez"], size=2.8);
+    """,
+    concepts=["C4"],
+)
+
+nb.md(
+    r"""
+    ## 4. Convoluciones 1D, 2D y 3D
+
+    La operación de convolución se puede aplicar en múltiples dimensiones, pero las más comunes
+    son **1D, 2D y 3D**. Lo que define el tipo es **en cuántas direcciones se desliza el kernel**,
+    no cuántas dimensiones tienen los datos:
+
+    | tipo | el kernel se desliza por | ejemplos |
+    |---|---|---|
+    | 1D | una dirección (tiempo) | señales, audio, series temporales (cuaderno 1) |
+    | 2D | dos direcciones (filas, columnas) | imágenes en gris o en color (cuadernos 2 y 3) |
+    | 3D | tres direcciones | vídeo (tiempo × alto × ancho), TAC y resonancias |
+
+    Una imagen RGB es un volumen, pero su convolución es 2D: el kernel ocupa los 3 canales y no se
+    mueve entre ellos. En una convolución 3D el kernel es más corto que la profundidad y también se
+    desliza en ella. Con la suma de la sección 2 se construye directamente:
+    $\mathbf{o}[k] = \sum_{d} \mathbf{x}[k+d] \circledast \mathbf{u}[d]$.
+    """,
+    concepts=["C5"],
+)
+
+nb.code(
+    """
+    def conv3d(x, u):
+        \"\"\"3D cross-correlation (T, H, W) ⊛ (t, h, w) -> (T-t+1, H-h+1, W-w+1), from conv2d.\"\"\"
+        T, t = x.shape[0], u.shape[0]
+        return np.stack([cnncourse.conv2d(x[k:k + t], u) for k in range(T - t + 1)])
+
+
+    # un "vídeo" de 6 fotogramas 16 x 16: un cuadrado que se mueve hacia la derecha
+    video = np.zeros((6, 16, 16))
+    for f in range(6):
+        video[f, 5:10, 2 + 2 * f:7 + 2 * f] = 1.0
+    motion = np.zeros((2, 3, 3))
+    motion[0, 1, 1], motion[1, 1, 1] = -1.0, 1.0        # fotograma siguiente menos el actual
+    out3d = conv3d(video, motion)
+    print("vídeo", video.shape, "⊛ kernel", motion.shape, "->", out3d.shape)
+    plotting.show_images([video[0], video[1], out3d[0]], ["fotograma 0", "fotograma 1", "cambio 0 -> 1"], colorbar=True);
+    """,
+    concepts=["C5"],
+)
+
+nb.md(
+    r"""
+    ## Resumen
+
+    * Una imagen en color son tres matrices $W \times H$ (R, G, B): un volumen
+      $C \times W \times H$ con valores en $[0, 255]$.
+    * Sobre ella seguimos aplicando una **convolución 2D**: el kernel es $C \times w \times h$ y
+      $\mathbf{o}_{j,i} = \sum_c (\mathbf{x}_c \circledast \mathbf{u}_c)[j,i]$; la salida es una
+      sola matriz $(W-w+1) \times (H-h+1)$.
+    * Con $D$ filtros la salida es $D \times (W-w+1) \times (H-h+1)$.
+    * Las convoluciones más comunes son 1D (señales), 2D (imágenes) y 3D (vídeo, volúmenes
+      médicos); el tipo lo marca el número de direcciones en que se desliza el kernel.
+
+    **Siguiente:** los hiperparámetros de la convolución (número de filtros, tamaño del kernel,
+    padding y stride).
+    """,
+    grade_id="nb03-md-summary",
+)
+
+if __name__ == "__main__":
+    print(nb.write("03_rgb.ipynb"))

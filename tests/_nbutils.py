@@ -1,0 +1,126 @@
+"""Helpers to execute the course notebooks and grade them with nbgrader's own code."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+COURSE_NOTEBOOKS = ["01_conv1d.ipynb", "02_conv2d.ipynb", "03_rgb.ipynb"]
+OUTLINE = ROOT.parent / "shared" / "course" / "OUTLINE.md"
+# The ids of OUTLINE.md's Introduction and 1D/2D convolution sections (issue 3's scope).
+CONCEPTS_01_03 = [f"I{k}" for k in range(1, 6)] + [f"C{k}" for k in range(1, 8)]
+
+
+def load(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def cell_by_id(nb, grade_id: str):
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
+            return cell
+    raise KeyError(grade_id)
+
+
+def index_of(nb, grade_id: str) -> int:
+    for i, cell in enumerate(nb.cells):
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
+            return i
+    raise KeyError(grade_id)
+
+
+def execute(nb, timeout: int = 180, allow_errors: bool = True):
+    """Run ``nb`` in a fresh python3 kernel from the notebooks folder; returns the notebook."""
+    nb = copy.deepcopy(nb)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+    )
+    client.execute()
+    return nb
+
+
+def errors(cell) -> list:
+    return [o for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+def student_version(nb):
+    """What students receive: nbgrader's ClearSolutions + ClearHiddenTests + ClearOutput."""
+    from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
+
+    nb = copy.deepcopy(nb)
+    for pre in (ClearSolutions(), ClearHiddenTests(), ClearOutput()):
+        nb, _ = pre.preprocess(nb, {})
+    return nb
+
+
+def restore_grade_cells(submission, source):
+    """What autograde does before running: put back the source's test cells (hidden tests
+    included) over the submission's, matching them by grade_id."""
+    submission = copy.deepcopy(submission)
+    for i, cell in enumerate(submission.cells):
+        meta = nbgrader_meta(cell)
+        if meta.get("grade") or meta.get("locked"):
+            original = cell_by_id(source, meta["grade_id"])
+            submission.cells[i] = copy.deepcopy(original)
+    return submission
+
+
+def scores(executed) -> dict[str, tuple[float, float]]:
+    """{grade_id: (score, max_score)} for every graded code cell, by nbgrader's rules."""
+    from nbgrader.utils import determine_grade
+
+    out = {}
+    for cell in executed.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("grade") and cell.cell_type == "code":
+            score, max_score = determine_grade(cell)
+            out[meta["grade_id"]] = (score, max_score)
+    return out
+
+
+def with_solution(nb, grade_id: str, source: str):
+    """A copy of ``nb`` whose solution cell ``grade_id`` holds ``source`` instead."""
+    nb = copy.deepcopy(nb)
+    cell_by_id(nb, grade_id).source = source
+    return nb
+
+
+def truncated(nb, last_grade_id: str):
+    """The notebook up to and including the cell ``last_grade_id``."""
+    nb = copy.deepcopy(nb)
+    nb.cells = nb.cells[: index_of(nb, last_grade_id) + 1]
+    return nb
+
+
+def outline_concepts(path: Path = OUTLINE) -> list[str]:
+    """Concept ids of OUTLINE.md's Introduction, 1D and 2D convolution sections."""
+    ids, keep = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            keep = bool(re.match(r"## (Introduction|1D convolution|2D convolution)", line))
+        m = re.match(r"- ([IC]\d+) ", line)
+        if keep and m:
+            ids.append(m.group(1))
+    return ids
+
+
+def tagged_concepts(names=COURSE_NOTEBOOKS) -> set[str]:
+    tags = set()
+    for name in names:
+        for cell in load(name).cells:
+            tags.update(cell.metadata.get("concepts", []))
+    return tags
