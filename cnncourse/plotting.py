@@ -50,12 +50,15 @@ def show_images(
     size: float = 3.2,
     colorbar: bool = False,
     show_shape: bool = True,
+    vmin: float | None = None,
+    vmax: float | None = None,
 ):
     """Show images side by side, each with its title (and its shape).
 
     ``images`` is a list of arrays or a dict {title: array}. A 2D array is drawn with
-    ``cmap`` scaled to its own min/max; an (H, W, 3) array or a (3, H, W) uint8 array is
-    drawn in colour.
+    ``cmap`` scaled to its own min/max, or to ``vmin``/``vmax`` when given (one shared
+    scale, so that panels can be compared); an (H, W, 3) array or a (3, H, W) uint8
+    array is drawn in colour.
 
     Returns the matplotlib Figure.
     """
@@ -73,7 +76,10 @@ def show_images(
         img = np.asarray(img)
         if img.ndim == 3 and img.shape[0] == 3 and img.shape[-1] != 3:
             img = img.transpose(1, 2, 0)
-        im = ax.imshow(img, cmap=None if img.ndim == 3 else cmap)
+        if img.ndim == 3:
+            im = ax.imshow(img)
+        else:
+            im = ax.imshow(img, cmap=cmap, vmin=vmin, vmax=vmax)
         label = title
         if show_shape:
             label = f"{title}\n{tuple(img.shape)}" if title else str(tuple(img.shape))

@@ -417,11 +417,13 @@ nb.code(
     """
     new_images, new_vertical = data.line_images(n=4, size=12, seed=7)
     responses = predict(new_images, u)
-    panels, titles = [], []
-    for k in range(4):
-        panels += [new_images[k], responses[k]]
-        titles += ["vertical" if new_vertical[k] else "horizontal", "x ⊛ u aprendido"]
-    plotting.show_images(panels, titles, ncols=4, size=2.4);
+    kinds = ["vertical" if v else "horizontal" for v in new_vertical]
+    plotting.show_images(list(new_images), kinds, size=2.4);
+    lim = float(np.abs(responses).max())        # una sola escala para comparar las respuestas
+    plotting.show_images(list(responses), [f"x ⊛ u ({k})" for k in kinds], size=2.4,
+                         vmin=-lim, vmax=lim, colorbar=True);
+    for kind, r in zip(kinds, responses):
+        print(f"{kind:>10}: respuesta máxima {r.max():+.2f}")
     plotting.show_images({"foto en [-1, 1]": to_unit_range(photo),
                           "foto ⊛ u aprendido": cnncourse.conv2d(to_unit_range(photo), u)});
     """,
