@@ -174,14 +174,17 @@ def conv2d_direct_serial(xp, u, sh, sw, out):
 # ----------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
 def im2col(xp, kh, kw, sh, sw, Ho, Wo, cols):
-    """cols[b, (c*kh + n)*kw + m, j*Wo + i] = xp[b, c, sh*j + n, sw*i + m]."""
+    """cols[(c*kh + n)*kw + m, b, j*Wo + i] = xp[b, c, sh*j + n, sw*i + m].
+
+    cols is (C*kh*kw, N, Ho*Wo): seen as a (C*kh*kw, N*Ho*Wo) matrix, one GEMM
+    with the (D, C*kh*kw) kernel matrix convolves the whole chunk of images.
+    """
     N, C = xp.shape[0], xp.shape[1]
     for b in range(N):
         for c in range(C):
             for n in range(kh):
                 for m in range(kw):
-                    k = (c * kh + n) * kw + m
-                    dst = cols[b, k]
+                    dst = cols[(c * kh + n) * kw + m, b]
                     for j in range(Ho):
                         row = xp[b, c, sh * j + n]
                         base = j * Wo
@@ -194,7 +197,7 @@ def im2col(xp, kh, kw, sh, sw, Ho, Wo, cols):
 
 @njit(cache=True, nogil=True)
 def col2im(cols, kh, kw, sh, sw, Ho, Wo, dxp):
-    """Adjoint of im2col: dxp[b, c, sh*j + n, sw*i + m] += cols[b, (c*kh + n)*kw + m, j*Wo + i].
+    """Adjoint of im2col: dxp[b, c, sh*j + n, sw*i + m] += cols[(c*kh + n)*kw + m, b, j*Wo + i].
 
     dxp is zeroed here.
     """
@@ -204,7 +207,7 @@ def col2im(cols, kh, kw, sh, sw, Ho, Wo, dxp):
         for c in range(C):
             for n in range(kh):
                 for m in range(kw):
-                    src = cols[b, (c * kh + n) * kw + m]
+                    src = cols[(c * kh + n) * kw + m, b]
                     for j in range(Ho):
                         row = dxp[b, c, sh * j + n]
                         base = j * Wo

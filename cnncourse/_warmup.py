@@ -30,7 +30,7 @@ def load_cached(K) -> None:
         K.conv2d_direct_serial(x, u, 1, 1, o)
         K.conv2d_direct_s1(x, u, o)
         K.conv2d_backward_kernel_s1(np.ones((1, 2, 4, 6), dtype), x, np.empty_like(u))
-        cols = np.empty((1, 18, 16), dtype)
+        cols = np.empty((18, 1, 16), dtype)
         K.im2col(x, 3, 3, 1, 1, 4, 4, cols)
         K.col2im(cols, 3, 3, 1, 1, 4, 4, np.empty_like(x))
         p = np.empty((1, 2, 3, 3), dtype)

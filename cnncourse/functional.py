@@ -251,20 +251,29 @@ def _chunk(N: int, per_item_bytes: int) -> int:
 
 
 def _conv2d_gemm(xp, uc, sh, sw, out):
-    """out[b] = u.reshape(D, C*h*w) @ im2col(xp[b]), a chunk of images at a time."""
+    """Convolution as one GEMM per chunk of images: (D, C*h*w) @ (C*h*w, B*Ho*Wo).
+
+    One large GEMM per chunk (rather than one per image) keeps BLAS's threads busy
+    and synchronises them once per chunk.
+    """
     N, C = xp.shape[0], xp.shape[1]
     D, _, kh, kw = uc.shape
     Ho, Wo = out.shape[2], out.shape[3]
     window, P = C * kh * kw, Ho * Wo
+    K = _backend.kernels()
     u2 = uc.reshape(D, window)
     step = _chunk(N, window * P * xp.itemsize)
-    cols = np.empty((step, window, P), dtype=xp.dtype)
+    cols = np.empty((window, step, P), dtype=xp.dtype)
+    prod = np.empty((D, step * P), dtype=xp.dtype)
     flat = out.reshape(N, D, P)
     for s in range(0, N, step):
         e = min(N, s + step)
-        c = cols[: e - s]
-        _backend.kernels().im2col(xp[s:e], kh, kw, sh, sw, Ho, Wo, c)
-        np.matmul(u2, c, out=flat[s:e])
+        B = e - s
+        c = cols[:, :B] if B == step else np.empty((window, B, P), dtype=xp.dtype)
+        K.im2col(xp[s:e], kh, kw, sh, sw, Ho, Wo, c)
+        r = prod[:, : B * P]
+        np.matmul(u2, c.reshape(window, B * P), out=r)
+        flat[s:e] = r.reshape(D, B, P).transpose(1, 0, 2)
 
 
 def _conv2d_args(func, x, u, padding, stride):
@@ -423,7 +432,11 @@ def _conv2d_backward_direct(g, xp, uc, sh, sw, du):
 
 
 def _conv2d_backward_gemm(g, xp, uc, sh, sw, dxp, du):
-    """du = sum_b dout[b] @ cols[b].T and dcols[b] = u.T @ dout[b], then col2im."""
+    """Backward as GEMMs per chunk: du += G @ cols.T and dcols = u.T @ G, then col2im.
+
+    G is the chunk's output gradient as a (D, B*Ho*Wo) matrix and cols its
+    im2col matrix (C*h*w, B*Ho*Wo), as in :func:`_conv2d_gemm`.
+    """
     N, C = xp.shape[0], xp.shape[1]
     D, _, kh, kw = uc.shape
     Ho, Wo = g.shape[2], g.shape[3]
@@ -432,17 +445,18 @@ def _conv2d_backward_gemm(g, xp, uc, sh, sw, dxp, du):
     u2t = np.ascontiguousarray(uc.reshape(D, window).T)
     g3 = g.reshape(N, D, P)
     step = _chunk(N, window * P * xp.itemsize)
-    cols = np.empty((step, window, P), dtype=xp.dtype)
     du2 = du.reshape(D, window)
     du2[:] = 0
     for s in range(0, N, step):
         e = min(N, s + step)
-        c = cols[: e - s]
-        K.im2col(xp[s:e], kh, kw, sh, sw, Ho, Wo, c)
-        for b in range(e - s):
-            du2 += g3[s + b] @ c[b].T
-        np.matmul(u2t, g3[s:e], out=c)
-        K.col2im(c, kh, kw, sh, sw, Ho, Wo, dxp[s:e])
+        B = e - s
+        cols = np.empty((window, B, P), dtype=xp.dtype)
+        K.im2col(xp[s:e], kh, kw, sh, sw, Ho, Wo, cols)
+        gm = np.ascontiguousarray(g3[s:e].transpose(1, 0, 2)).reshape(D, B * P)
+        flat = cols.reshape(window, B * P)
+        du2 += gm @ flat.T
+        np.matmul(u2t, gm, out=flat)
+        K.col2im(cols, kh, kw, sh, sw, Ho, Wo, dxp[s:e])
 
 
 # ----------------------------------------------------------------------------
