@@ -1,0 +1,1 @@
+"""The demo class: simulated students generated from the released notebooks."""
