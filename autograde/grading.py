@@ -182,8 +182,11 @@ def warm_numba_cache(course: Course, log=print) -> Path | None:
     if pyc.is_dir():
         seeded.mkdir(parents=True, exist_ok=True)
         for f in pyc.iterdir():
-            if f.suffix in (".nbi", ".nbc") and not (seeded / f.name).exists():
-                shutil.copy2(f, seeded / f.name)
+            dst = seeded / f.name
+            if f.suffix in (".nbi", ".nbc") and (
+                not dst.exists() or dst.stat().st_mtime < f.stat().st_mtime
+            ):
+                shutil.copy2(f, dst)  # new or refreshed since the last run
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
     t0 = time.monotonic()
     res = subprocess.run(
@@ -194,6 +197,24 @@ def warm_numba_cache(course: Course, log=print) -> Path | None:
         return None
     log(f"numba cache warm in {cache} ({time.monotonic() - t0:.1f} s)")
     return cache
+
+
+def warm_matplotlib_cache(course: Course, log=print) -> Path | None:
+    """Build matplotlib's font cache once per run, to copy into every work dir.
+
+    Each kernel gets a fresh, private MPLCONFIGDIR; without a ready font list every
+    notebook's first plot would rebuild it (seconds per submission).
+    """
+    mpl = course.root / "mplconfig"
+    mpl.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, MPLCONFIGDIR=str(mpl), MPLBACKEND="Agg")
+    res = subprocess.run(
+        [sys.executable, "-c", "import matplotlib.pyplot"], env=env, capture_output=True, text=True
+    )
+    if res.returncode != 0:
+        log(f"warning: matplotlib font cache not built: {res.stderr[-300:]}")
+        return None
+    return mpl
 
 
 # -- one job ---------------------------------------------------------------------------
@@ -296,6 +317,9 @@ def grade_one(
     cache_inside = None
     if numba_cache is not None:
         shutil.copytree(numba_cache, work / ".numba_cache")
+    mpl = course.root / "mplconfig"
+    if mpl.is_dir():
+        shutil.copytree(mpl, work / ".mpl")
     argv = [sys.executable, str(RUNNER), "in.ipynb", "out.ipynb"]
     cmd, wd_inside = sandbox.build_command(argv, work, mode, hide=_hide_list(course))
     if numba_cache is not None:
@@ -537,6 +561,8 @@ def grade(
             for s, a, _ in todo
         )
         cache = warm_numba_cache(course, log) if (needs_kernel and st.warm_numba) else None
+        if needs_kernel:
+            warm_matplotlib_cache(course, log)
         bar = _progress(len(todo), st.progress)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             futs = {
