@@ -220,6 +220,17 @@ def warm_matplotlib_cache(course: Course, log=print) -> Path | None:
 # -- one job ---------------------------------------------------------------------------
 
 
+def _keep_list() -> list[Path]:
+    """What the kernel needs to see: the interpreter, the library and the runner."""
+    return [
+        Path(sys.prefix).resolve(),
+        Path(sys.base_prefix).resolve(),
+        Path(sys.executable).resolve(),
+        (REPO_ROOT / "cnncourse").resolve(),
+        RUNNER.resolve(),
+    ]
+
+
 def _hide_list(course: Course) -> list[Path]:
     settings = course.settings()
     hide = [
@@ -236,13 +247,7 @@ def _hide_list(course: Course) -> list[Path]:
     if course.sqlite_dir():
         hide.append(course.sqlite_dir())
     # never hide what the kernel needs: the interpreter and the library
-    keep = [
-        Path(sys.prefix).resolve(),
-        Path(sys.base_prefix).resolve(),
-        Path(sys.executable).resolve(),
-        (REPO_ROOT / "cnncourse").resolve(),
-        RUNNER.resolve(),
-    ]
+    keep = _keep_list()
     out = []
     for h in hide:
         h = h.resolve()
@@ -321,7 +326,9 @@ def grade_one(
     if mpl.is_dir():
         shutil.copytree(mpl, work / ".mpl")
     argv = [sys.executable, str(RUNNER), "in.ipynb", "out.ipynb"]
-    cmd, wd_inside = sandbox.build_command(argv, work, mode, hide=_hide_list(course))
+    cmd, wd_inside = sandbox.build_command(
+        argv, work, mode, hide=_hide_list(course), keep=_keep_list()
+    )
     if numba_cache is not None:
         cache_inside = f"{wd_inside}/.numba_cache"
     env = sandbox.kernel_env(wd_inside, cache_inside)

@@ -170,8 +170,14 @@ def build_command(
     workdir: Path,
     mode: str,
     hide: list[Path] | tuple[Path, ...] = (),
+    keep: list[Path] | tuple[Path, ...] = (),
 ) -> tuple[list[str], str]:
-    """Return (command, workdir as seen by the command)."""
+    """Return (command, workdir as seen by the command).
+
+    ``hide`` folders are covered by an empty tmpfs; ``keep`` paths (the interpreter,
+    the library, the runner) stay visible, read-only, even when they live under
+    /tmp, which the sandbox replaces with an empty tmpfs (a checkout in /tmp).
+    """
     if mode != "bwrap":
         return argv, str(workdir)
     cmd = [bwrap_path() or "bwrap", *_base_bwrap_args()]
@@ -181,6 +187,11 @@ def build_command(
         if h.is_dir() and h not in seen and h != Path("/"):
             seen.add(h)
             cmd += ["--tmpfs", str(h)]
+    tmp = Path("/tmp").resolve()
+    for k in keep:
+        k = Path(k).resolve()
+        if k.exists() and tmp in k.parents:
+            cmd += ["--ro-bind", str(k), str(k)]
     cmd += ["--bind", str(workdir.resolve()), SANDBOX_MOUNT, "--chdir", SANDBOX_MOUNT]
     return cmd + ["--", *argv], SANDBOX_MOUNT
 
