@@ -123,7 +123,7 @@ def conv2d_direct_s1(xp, u, out):
     D, _, kh, kw = u.shape
     Ho, Wo = out.shape[2], out.shape[3]
     L = (Ho - 1) * Wp + Wo
-    T = 256
+    T = 512
     DB = 8
     ntiles = (L + T - 1) // T
     ndb = (D + DB - 1) // DB
@@ -275,6 +275,29 @@ def _has_nan(plane):
 
 
 @njit(cache=True, nogil=True)
+def _pool_plane_2x2(plane, op, o):
+    """The common 2x2 window with stride 2 in one pass over each pair of rows."""
+    Ho, Wo = o.shape
+    for j in range(Ho):
+        r0 = plane[2 * j]
+        r1 = plane[2 * j + 1]
+        orow = o[j]
+        if op == 1:
+            for i in range(Wo):
+                orow[i] = ((r0[2 * i] + r0[2 * i + 1]) + (r1[2 * i] + r1[2 * i + 1])) * 0.25
+        elif op == 0:
+            for i in range(Wo):
+                a = r0[2 * i] if r0[2 * i] > r0[2 * i + 1] else r0[2 * i + 1]
+                b = r1[2 * i] if r1[2 * i] > r1[2 * i + 1] else r1[2 * i + 1]
+                orow[i] = a if a > b else b
+        else:
+            for i in range(Wo):
+                a = r0[2 * i] if r0[2 * i] < r0[2 * i + 1] else r0[2 * i + 1]
+                b = r1[2 * i] if r1[2 * i] < r1[2 * i + 1] else r1[2 * i + 1]
+                orow[i] = a if a < b else b
+
+
+@njit(cache=True, nogil=True)
 def _pool_plane(plane, kh, kw, sh, sw, op, o, nan_aware):
     """Pool one (Hp, Wp) plane into o (Ho, Wo).
 
@@ -284,6 +307,9 @@ def _pool_plane(plane, kh, kw, sh, sw, op, o, nan_aware):
     """
     Ho, Wo = o.shape
     scale = 1.0 / (kh * kw)
+    if kh == 2 and kw == 2 and sh == 2 and sw == 2 and not nan_aware:
+        _pool_plane_2x2(plane, op, o)
+        return
     for j in range(Ho):
         orow = o[j]
         if op == 1:

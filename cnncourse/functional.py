@@ -250,30 +250,66 @@ def _chunk(N: int, per_item_bytes: int) -> int:
     return max(1, min(N, _COLS_BYTES // max(1, per_item_bytes)))
 
 
-def _conv2d_gemm(xp, uc, sh, sw, out):
-    """Convolution as one GEMM per chunk of images: (D, C*h*w) @ (C*h*w, B*Ho*Wo).
+_POOL = None
+_BLAS = None
 
-    One large GEMM per chunk (rather than one per image) keeps BLAS's threads busy
-    and synchronises them once per chunk.
+
+def _workers() -> int:
+    """Threads for the GEMM path: Numba's thread count (NUMBA_NUM_THREADS, default the cores)."""
+    from numba import config
+
+    return max(1, int(config.NUMBA_NUM_THREADS))
+
+
+def _one_blas_thread():
+    """Context in which BLAS runs single-threaded (threadpoolctl), or None if unavailable."""
+    global _BLAS
+    if _BLAS is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS = ThreadpoolController()
+        except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+            _BLAS = False
+    return _BLAS.limit(limits=1, user_api="blas") if _BLAS else None
+
+
+def _conv2d_gemm(xp, uc, sh, sw, out):
+    """Convolution as im2col + GEMM, one image per task on a small thread pool.
+
+    Each task copies one image's windows into a (C*h*w, Ho*Wo) matrix (a Numba
+    kernel that releases the GIL) and multiplies it by the (D, C*h*w) kernel matrix
+    with single-threaded BLAS. Running one task per core keeps both the copy and
+    the GEMM busy and never lets BLAS's thread pool and Numba's fight over the
+    cores; on one core (NUMBA_NUM_THREADS=1) the tasks run in turn.
     """
+    global _POOL
     N, C = xp.shape[0], xp.shape[1]
     D, _, kh, kw = uc.shape
     Ho, Wo = out.shape[2], out.shape[3]
     window, P = C * kh * kw, Ho * Wo
     K = _backend.kernels()
     u2 = uc.reshape(D, window)
-    step = _chunk(N, window * P * xp.itemsize)
-    cols = np.empty((window, step, P), dtype=xp.dtype)
-    prod = np.empty((D, step * P), dtype=xp.dtype)
     flat = out.reshape(N, D, P)
-    for s in range(0, N, step):
-        e = min(N, s + step)
-        B = e - s
-        c = cols[:, :B] if B == step else np.empty((window, B, P), dtype=xp.dtype)
-        K.im2col(xp[s:e], kh, kw, sh, sw, Ho, Wo, c)
-        r = prod[:, : B * P]
-        np.matmul(u2, c.reshape(window, B * P), out=r)
-        flat[s:e] = r.reshape(D, B, P).transpose(1, 0, 2)
+
+    def task(b):
+        cols = np.empty((window, 1, P), dtype=xp.dtype)
+        K.im2col(xp[b : b + 1], kh, kw, sh, sw, Ho, Wo, cols)
+        np.matmul(u2, cols.reshape(window, P), out=flat[b])
+
+    workers = min(_workers(), N)
+    limit = _one_blas_thread() if workers > 1 else None
+    if limit is None:
+        for b in range(N):
+            task(b)
+        return
+    if _POOL is None or _POOL._max_workers < workers:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cnncourse-gemm")
+    with limit:
+        for f in [_POOL.submit(task, b) for b in range(N)]:
+            f.result()
 
 
 def _conv2d_args(func, x, u, padding, stride):
