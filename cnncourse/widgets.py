@@ -26,7 +26,50 @@ __all__ = [
 ]
 
 
-class KernelExplorerModel:
+class _KernelModel:
+    """What both explorers share: the current kernel, presets and a cached output.
+
+    Subclasses set ``presets``, ``_kernel`` and implement ``_check(kernel)`` and
+    ``_compute()``.
+    """
+
+    _output = None
+    preset_name = None
+
+    @property
+    def kernel(self) -> np.ndarray:
+        """A copy of the current kernel."""
+        return self._kernel.copy()
+
+    def _changed(self) -> None:
+        self._output = None
+        self.preset_name = None
+
+    def set_kernel(self, kernel) -> None:
+        """Replace the whole kernel (same rules as the constructor's)."""
+        kernel = np.array(kernel, dtype=np.float64)
+        self._check(kernel)
+        self._kernel = kernel
+        self._changed()
+
+    def set_preset(self, name: str) -> None:
+        """Load a preset kernel by name (see ``presets``)."""
+        if name not in self.presets:
+            raise KeyError(
+                f"set_preset: unknown preset {name!r}; choose one of {list(self.presets)}"
+            )
+        self.set_kernel(self.presets[name])
+        self.preset_name = name
+
+    @property
+    def output(self) -> np.ndarray:
+        """The convolution of the input with the kernel (cached until the kernel changes)."""
+        if self._output is None:
+            self._output = self._compute()
+        return self._output
+
+
+class KernelExplorerModel(_KernelModel):
     """State of the 2D explorer: a grayscale image, a kernel and their convolution.
 
     Parameters
@@ -71,20 +114,14 @@ class KernelExplorerModel:
         self._output = None
         self.preset_name = None
 
-    @property
-    def kernel(self) -> np.ndarray:
-        """A copy of the current kernel (h, w)."""
-        return self._kernel.copy()
-
-    def set_kernel(self, kernel) -> None:
-        kernel = np.array(kernel, dtype=np.float64)
+    def _check(self, kernel) -> None:
         if kernel.shape != self._kernel.shape:
             raise ValueError(
                 f"set_kernel: kernel must keep shape {self._kernel.shape}, got {kernel.shape}"
             )
-        self._kernel = kernel
-        self._output = None
-        self.preset_name = None
+
+    def _compute(self) -> np.ndarray:
+        return F.conv2d(self.image, self._kernel, padding=self.padding)
 
     def set_weight(self, row: int, col: int, value: float) -> None:
         """Set one kernel weight u[row, col] (the sliders call this)."""
@@ -92,24 +129,7 @@ class KernelExplorerModel:
         if not (0 <= row < h and 0 <= col < w):
             raise IndexError(f"set_weight: ({row}, {col}) is outside a {h} x {w} kernel")
         self._kernel[row, col] = float(value)
-        self._output = None
-        self.preset_name = None
-
-    def set_preset(self, name: str) -> None:
-        """Load a preset kernel by name (see ``presets``)."""
-        if name not in self.presets:
-            raise KeyError(
-                f"set_preset: unknown preset {name!r}; choose one of {list(self.presets)}"
-            )
-        self.set_kernel(self.presets[name])
-        self.preset_name = name
-
-    @property
-    def output(self) -> np.ndarray:
-        """x ⊛ u computed with :func:`cnncourse.conv2d` (cached until the kernel changes)."""
-        if self._output is None:
-            self._output = F.conv2d(self.image, self._kernel, padding=self.padding)
-        return self._output
+        self._changed()
 
     @property
     def output_shape(self) -> tuple[int, int]:
@@ -127,7 +147,7 @@ class KernelExplorerModel:
         )
 
 
-class SignalExplorerModel:
+class SignalExplorerModel(_KernelModel):
     """State of the 1D explorer: a signal, a kernel and ``cnncourse.conv1d`` of both.
 
     Examples
@@ -155,20 +175,15 @@ class SignalExplorerModel:
         self._output = None
         self.preset_name = None
 
-    @property
-    def kernel(self) -> np.ndarray:
-        return self._kernel.copy()
-
-    def set_kernel(self, kernel) -> None:
-        kernel = np.array(kernel, dtype=np.float64)
+    def _check(self, kernel) -> None:
         if kernel.ndim != 1 or kernel.size > self.signal.size:
             raise ValueError(
                 f"set_kernel: kernel must be 1D and not longer than the signal "
                 f"({self.signal.size}), got shape {kernel.shape}"
             )
-        self._kernel = kernel
-        self._output = None
-        self.preset_name = None
+
+    def _compute(self) -> np.ndarray:
+        return F.conv1d(self.signal, self._kernel)
 
     def set_weight(self, index: int, value: float) -> None:
         if not 0 <= index < self._kernel.size:
@@ -176,22 +191,7 @@ class SignalExplorerModel:
                 f"set_weight: index {index} outside a kernel of length {self._kernel.size}"
             )
         self._kernel[index] = float(value)
-        self._output = None
-        self.preset_name = None
-
-    def set_preset(self, name: str) -> None:
-        if name not in self.presets:
-            raise KeyError(
-                f"set_preset: unknown preset {name!r}; choose one of {list(self.presets)}"
-            )
-        self.set_kernel(self.presets[name])
-        self.preset_name = name
-
-    @property
-    def output(self) -> np.ndarray:
-        if self._output is None:
-            self._output = F.conv1d(self.signal, self._kernel)
-        return self._output
+        self._changed()
 
     @property
     def output_shape(self) -> tuple[int]:

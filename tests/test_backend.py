@@ -13,7 +13,7 @@ from conftest import HYPOTHESIS, assert_close
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncourse import _backend, _numpy_kernels, functional
+from cnncourse import _backend, _numpy_kernels, functional, widgets
 
 
 @settings(**HYPOTHESIS)
@@ -91,7 +91,7 @@ def test_background_loading_can_be_turned_off():
     assert out.split() == ["False", "True"]
 
 
-@pytest.mark.parametrize("module", [functional])
+@pytest.mark.parametrize("module", [functional, widgets])
 def test_docstring_examples_run(module):
     """The numpydoc Examples sections are correct (doctest)."""
     flags = doctest.NORMALIZE_WHITESPACE
