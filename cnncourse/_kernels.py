@@ -138,6 +138,33 @@ def conv2d_direct_s1(xp, u, out):
         for c in range(C):
             xc = xf[b, c]
             for n in range(kh):
+                if kw == 3:  # a whole kernel row per pass: 3 multiply-adds per load/store
+                    off = n * Wp + t0
+                    xs = xc[off : off + tl + 2]
+                    for dd in range(db):
+                        w0 = u[d0 + dd, c, n, 0]
+                        w1 = u[d0 + dd, c, n, 1]
+                        w2 = u[d0 + dd, c, n, 2]
+                        a = acc[dd]
+                        for t in range(tl):
+                            a[t] += w0 * xs[t] + w1 * xs[t + 1] + w2 * xs[t + 2]
+                    continue
+                if kw == 5:
+                    off = n * Wp + t0
+                    xs = xc[off : off + tl + 4]
+                    for dd in range(db):
+                        w0 = u[d0 + dd, c, n, 0]
+                        w1 = u[d0 + dd, c, n, 1]
+                        w2 = u[d0 + dd, c, n, 2]
+                        w3 = u[d0 + dd, c, n, 3]
+                        w4 = u[d0 + dd, c, n, 4]
+                        a = acc[dd]
+                        for t in range(tl):
+                            a[t] += (
+                                w0 * xs[t] + w1 * xs[t + 1] + w2 * xs[t + 2]
+                                + w3 * xs[t + 3] + w4 * xs[t + 4]
+                            )
+                    continue
                 for m in range(kw):
                     off = n * Wp + m + t0
                     xs = xc[off : off + tl]
