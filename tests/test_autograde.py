@@ -361,3 +361,25 @@ def test_check_command(released, tmp_path):
     bad.parent.mkdir()
     nbformat.write(_nb(released, "blank"), bad)
     assert cli.main(["check", str(bad)]) == 1
+
+
+def test_gradebook_at_another_sqlalchemy_url(tmp_path):
+    """--db puts the gradebook wherever the URL says (here a SQLite file elsewhere); the
+    release remembers it, and grade writes the scores there through nbgrader's API."""
+    from nbgrader.api import Gradebook
+
+    write_toy(tmp_path / "nbs")
+    url = f"sqlite:///{tmp_path / 'shared' / 'class.db'}"
+    (tmp_path / "shared").mkdir()
+    cdir = tmp_path / "course"
+    args = ["--course-dir", str(cdir)]
+    assert cli.main(["release", *args, "--notebooks", str(tmp_path / "nbs"), "--db", url]) == 0
+    assert not (cdir / "gradebook.db").exists()
+    course = Course(cdir)
+    (tmp_path / "cls" / "ana").mkdir(parents=True)
+    nbformat.write(_nb(course, "correct"), tmp_path / "cls" / "ana" / f"{A}.ipynb")
+    assert cli.main(["collect", *args, str(tmp_path / "cls")]) == 0
+    assert cli.main(["grade", *args, *GRADE_ARGS]) == 0
+    with Gradebook(url) as gb:
+        sub = gb.find_submission(A, "ana")
+        assert sub.score == sub.max_score == 3.0
