@@ -150,3 +150,23 @@ def test_explain_messages_are_spanish_hints():
     assert "no las has sumado" in grading.explain_conv_rgb(
         np.zeros((2, 2, 3)), rgb, np.ones((2, 2, 2))
     )
+
+
+def test_library_state_changes_are_not_tampering():
+    """The library's lazy state (thread pool, background kernels) may appear after the
+    baseline; only a student's rebinding counts as tampering."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, cnncourse, cnncourse._grading as g\n"
+        "G = g.trusted({})\n"
+        "x = np.random.rand(2, 8, 10, 10).astype(np.float32)\n"
+        "u = np.random.rand(16, 8, 3, 3).astype(np.float32)\n"  # the im2col + GEMM path
+        "cnncourse.conv2d(x, u, padding=1); cnncourse.conv2d_backward(\n"
+        "    np.ones((2, 16, 10, 10), np.float32), x, u, padding=1)\n"
+        "g.trusted({}).hidden_dense_params(lambda h, w, n: h * w * n + n)\n"
+        "print('ok')\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr[-2000:]
