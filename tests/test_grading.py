@@ -161,6 +161,7 @@ def test_library_state_changes_are_not_tampering():
     code = (
         "import numpy as np, cnncourse, cnncourse._grading as g\n"
         "G = g.trusted({})\n"
+        "cnncourse._backend.kernels(wait=True)\n"  # Numba kernels, not the NumPy fallback
         "x = np.random.rand(2, 8, 10, 10).astype(np.float32)\n"
         "u = np.random.rand(16, 8, 3, 3).astype(np.float32)\n"  # the im2col + GEMM path
         "cnncourse.conv2d(x, u, padding=1); cnncourse.conv2d_backward(\n"
