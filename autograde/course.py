@@ -45,7 +45,12 @@ SOLUTION_BEGIN = "### BEGIN SOLUTION"
 SOLUTION_END = "### END SOLUTION"
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
-STUB_LINES = {"# YOUR CODE HERE", "raise NotImplementedError()", "YOUR ANSWER HERE"}
+# What nbgrader leaves where a solution was (in Spanish, the course's language). The same
+# strings are in nbgrader_config.py, which is copied into the course directory and must
+# not import this package; tests/test_autograde.py checks that the two agree.
+CODE_STUB = "# ESCRIBE AQUÍ TU CÓDIGO\nraise NotImplementedError()"
+TEXT_STUB = "ESCRIBE AQUÍ TU RESPUESTA"
+STUB_LINES = {*CODE_STUB.splitlines(), TEXT_STUB}
 
 
 class GradingError(RuntimeError):
@@ -182,8 +187,8 @@ class Course:
         c.CourseDirectory.course_id = COURSE_ID
         c.CourseDirectory.db_url = self.db_url
         c.Exchange.root = str(self.root / "exchange")
-        c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-        c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+        c.ClearSolutions.code_stub = {"python": CODE_STUB}
+        c.ClearSolutions.text_stub = TEXT_STUB
         return c
 
 

@@ -26,8 +26,8 @@ c.CourseDirectory.db_url = _settings.get(
     "db_url", "sqlite:///" + os.path.join(_here, "gradebook.db")
 )
 c.Exchange.root = os.path.join(_here, "exchange")
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.code_stub = {"python": "# ESCRIBE AQUÍ TU CÓDIGO\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "ESCRIBE AQUÍ TU RESPUESTA"
 # nbgrader's own autograde, if used instead of `cnncourse-grade grade`:
 c.Execute.timeout = 30
 c.OverwriteCells.add_missing_cells = True

@@ -6,6 +6,7 @@ cross-correlation (no kernel flip), as in the lecture and in PyTorch.
 """
 
 from . import _backend, reference
+from ._backend import load_kernels
 from .functional import (
     conv1d,
     conv2d,
@@ -25,6 +26,7 @@ __all__ = [
     "conv2d_backward",
     "pool2d_backward",
     "reference",
+    "load_kernels",
 ]
 __version__ = "0.1.0"
 

@@ -164,7 +164,7 @@ _KERNELS_2D = {
 
 _KERNELS_1D = {
     "identidad": [0.0, 1.0, 0.0],
-    "incremento (-1, 1)": [0.0, -1.0, 1.0],
+    "incremento (0, -1, 1)": [0.0, -1.0, 1.0],
     "media móvil": [1 / 3, 1 / 3, 1 / 3],
     "segunda derivada": [1.0, -2.0, 1.0],
 }
@@ -182,7 +182,7 @@ def kernels_2d() -> dict[str, np.ndarray]:
 def kernels_1d() -> dict[str, np.ndarray]:
     """Hand-designed length-3 kernels for signals (fresh float64 copies).
 
-    ``incremento (-1, 1)`` is the lecture's increment detector padded with a leading
+    ``incremento (0, -1, 1)`` is the lecture's increment detector (-1, 1) padded with a leading
     zero so that every preset has the same length.
     """
     return {name: np.array(k, dtype=np.float64) for name, k in _KERNELS_1D.items()}

@@ -74,6 +74,7 @@ def show_images(
         ax.axis("off")
     for ax, img, title in zip(axes.flat, images, titles, strict=False):
         img = np.asarray(img)
+        shape = tuple(img.shape)  # as the caller holds it: (3, H, W) stays channels-first
         if img.ndim == 3 and img.shape[0] == 3 and img.shape[-1] != 3:
             img = img.transpose(1, 2, 0)
         if img.ndim == 3:
@@ -82,7 +83,7 @@ def show_images(
             im = ax.imshow(img, cmap=cmap, vmin=vmin, vmax=vmax)
         label = title
         if show_shape:
-            label = f"{title}\n{tuple(img.shape)}" if title else str(tuple(img.shape))
+            label = f"{title}\n{shape}" if title else str(shape)
         ax.set_title(label, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])

@@ -11,10 +11,26 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
-COURSE_NOTEBOOKS = ["01_conv1d.ipynb", "02_conv2d.ipynb", "03_rgb.ipynb"]
+COURSE_NOTEBOOKS = [
+    "01_conv1d.ipynb",
+    "02_conv2d.ipynb",
+    "03_rgb.ipynb",
+    "04_hyperparameters.ipynb",
+    "05_pooling.ipynb",
+]
 OUTLINE = ROOT.parent / "shared" / "course" / "OUTLINE.md"
-# The ids of OUTLINE.md's Introduction and 1D/2D convolution sections (issue 3's scope).
+# The ids of OUTLINE.md's sections the notebooks teach so far: Introduction, 1D and 2D
+# convolution (01-03), Hyperparameters (04) and Pooling (05).
 CONCEPTS_01_03 = [f"I{k}" for k in range(1, 6)] + [f"C{k}" for k in range(1, 8)]
+CONCEPTS_04_05 = [f"H{k}" for k in range(1, 6)] + [f"P{k}" for k in range(1, 5)]
+CONCEPTS_TAUGHT = CONCEPTS_01_03 + CONCEPTS_04_05
+OUTLINE_SECTIONS = (
+    "Introduction",
+    "1D convolution",
+    "2D convolution",
+    "Hyperparameters",
+    "Pooling",
+)
 
 
 def load(name: str) -> nbformat.NotebookNode:
@@ -61,8 +77,11 @@ def student_version(nb):
     """What students receive: nbgrader's ClearSolutions + ClearHiddenTests + ClearOutput."""
     from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
 
+    from autograde.course import CODE_STUB, TEXT_STUB
+
     nb = copy.deepcopy(nb)
-    for pre in (ClearSolutions(), ClearHiddenTests(), ClearOutput()):
+    clear = ClearSolutions(code_stub={"python": CODE_STUB}, text_stub=TEXT_STUB)
+    for pre in (clear, ClearHiddenTests(), ClearOutput()):
         nb, _ = pre.preprocess(nb, {})
     return nb
 
@@ -107,12 +126,12 @@ def truncated(nb, last_grade_id: str):
 
 
 def outline_concepts(path: Path = OUTLINE) -> list[str]:
-    """Concept ids of OUTLINE.md's Introduction, 1D and 2D convolution sections."""
+    """Concept ids of the OUTLINE.md sections in ``OUTLINE_SECTIONS``."""
     ids, keep = [], False
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("## "):
-            keep = bool(re.match(r"## (Introduction|1D convolution|2D convolution)", line))
-        m = re.match(r"- ([IC]\d+) ", line)
+            keep = line[3:].strip().startswith(OUTLINE_SECTIONS)
+        m = re.match(r"- ([A-Z]\d+) ", line)
         if keep and m:
             ids.append(m.group(1))
     return ids

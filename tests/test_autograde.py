@@ -68,6 +68,24 @@ def test_release_has_no_solutions_or_hidden_tests(released):
     assert verify_release(released.source(A), released.release(A)) == []
 
 
+def test_released_stub_is_spanish(released):
+    text = released.release(A).read_text()
+    assert "ESCRIBE AQUÍ TU CÓDIGO" in text and "YOUR CODE HERE" not in text
+
+
+def test_nbgrader_config_file_uses_the_same_stubs():
+    """nbgrader_config.py (copied into the course dir, standalone) agrees with course.py."""
+    from traitlets.config import Config
+
+    from autograde import course as course_mod
+
+    c = Config()
+    path = Path(course_mod.__file__).with_name("nbgrader_config.py")
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), {"get_config": lambda: c})
+    assert c.ClearSolutions.code_stub == {"python": course_mod.CODE_STUB}
+    assert c.ClearSolutions.text_stub == course_mod.TEXT_STUB
+
+
 def test_verify_release_catches_a_leak(released, tmp_path):
     nb = nbformat.read(released.release(A), as_version=4)
     for c in nb.cells:

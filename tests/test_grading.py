@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -171,3 +174,226 @@ def test_library_state_changes_are_not_tampering():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------------------
+# The package layout: _core + one module per notebook, fresh copies for the hidden tests
+# --------------------------------------------------------------------------------------
+MODULES = ("_core",) + grading.NOTEBOOKS
+
+
+def test_every_notebook_module_is_listed():
+    folder = Path(grading.__file__).parent
+    assert sorted(p.stem for p in folder.glob("nb*.py")) == sorted(grading.NOTEBOOKS)
+    for name in MODULES:
+        assert sys.modules[f"cnncourse._grading.{name}"] is getattr(grading, name)
+    assert grading._HERE == str(Path(cnncourse.__file__).parent)
+    assert grading._SNAPSHOT is grading._core._SNAPSHOT
+
+
+def test_trusted_returns_fresh_modules_not_the_imported_ones():
+    G = grading.trusted({})
+    assert G is not grading and G.__name__ not in sys.modules
+    assert not [k for k in sys.modules if k.startswith(grading._core._FRESH_PREFIX)]
+    for name in MODULES:
+        fresh = getattr(G, name)
+        assert fresh is not sys.modules[f"cnncourse._grading.{name}"]
+        assert fresh.__name__ == f"{G.__name__}.{name}"
+        assert Path(fresh.__file__) == Path(getattr(grading, name).__file__)
+    hidden = [k for k in vars(grading) if k.startswith(("hidden_", "explain_"))]
+    assert len(hidden) >= 12
+    for key in hidden:
+        assert getattr(G, key) is not getattr(grading, key)
+        assert getattr(G, key).__code__.co_code == getattr(grading, key).__code__.co_code
+    # the fresh notebook modules run on the fresh core, not on the one in sys.modules
+    assert G.hidden_conv2d.__globals__ is G.nb02.__dict__
+    assert G.nb02._call is G._core._call is not grading._core._call
+    assert G.nb01._Rng is G._core._Rng is not grading._Rng
+    assert G._core._HERE == grading._HERE
+
+
+@pytest.mark.parametrize(
+    "module, attr",
+    [("nb02", "hidden_conv2d"), ("nb01", "explain_conv1d"), ("_core", "close_lists")],
+)
+def test_audit_flags_patched_package_modules(monkeypatch, module, attr):
+    mod = sys.modules[f"cnncourse._grading.{module}"]
+    monkeypatch.setattr(mod, attr, lambda *a, **k: None)
+    with pytest.raises(AssertionError, match=f"reasignadas.*cnncourse._grading.{module}.{attr}"):
+        grading.trusted({})
+
+
+def test_audit_flags_patched_method_and_snapshot(monkeypatch):
+    monkeypatch.setattr(grading._core._Rng, "integers", lambda self, lo, hi: lo)
+    with pytest.raises(AssertionError, match=r"cnncourse._grading._core._Rng.integers"):
+        grading.trusted({})
+    monkeypatch.undo()
+    monkeypatch.setattr(grading, "_SNAPSHOT", grading._core._take_snapshot())
+    with pytest.raises(AssertionError, match=r"cnncourse._grading._SNAPSHOT"):
+        grading.trusted({})
+
+
+def test_audit_flags_fresh_module_wired_to_sys_modules():
+    pkg, core = grading._core._load_fresh()
+    core.audit({}, fresh=pkg)  # as loaded: fine
+    pkg.nb02.__dict__["_call"] = grading._core._call
+    with pytest.raises(AssertionError, match=r"cnncourse._grading.nb02._call"):
+        core.audit({}, fresh=pkg)
+
+
+# --------------------------------------------------------------------------------------
+# explain_conv2d: the kernel's shape read as (w, h), the kernel used transposed
+# --------------------------------------------------------------------------------------
+def conv2d_kernel_shape_as_wh(x, u):
+    """The lecture's W x H order taken literally for the kernel: w, h = u.shape."""
+    H, W = x.shape
+    w, h = u.shape
+    o = np.zeros((H - h + 1, W - w + 1))
+    for j in range(H - h + 1):
+        for i in range(W - w + 1):
+            o[j, i] = np.sum(x[j : j + h, i : i + w] * u)
+    return o
+
+
+def conv2d_kernel_shape_as_wh_loops(x, u):
+    """Same mistake with four loops, reading u[m, n] so that the indices stay in range."""
+    H, W = x.shape
+    w, h = u.shape
+    o = np.zeros((H - h + 1, W - w + 1))
+    for j in range(H - h + 1):
+        for i in range(W - w + 1):
+            for n in range(h):
+                for m in range(w):
+                    o[j, i] += x[n + j, m + i] * u[m, n]
+    return o
+
+
+def conv2d_kernel_transposed(x, u):
+    H, W = x.shape
+    h, w = u.shape
+    o = np.zeros((H - h + 1, W - w + 1))
+    for j in range(H - h + 1):
+        for i in range(W - w + 1):
+            for n in range(h):
+                for m in range(w):
+                    o[j, i] += x[n + j, m + i] * u[m, n]
+    return o
+
+
+X34 = np.arange(1.0, 13.0).reshape(3, 4)
+
+
+@pytest.mark.parametrize("wrong", [conv2d_kernel_shape_as_wh, conv2d_kernel_shape_as_wh_loops])
+def test_explain_conv2d_kernel_shape_read_as_w_h(wrong):
+    u = np.array([[1.0, 2.0, 3.0]])
+    got = wrong(X34, u)
+    hint = grading.explain_conv2d(got, X34, u)
+    assert got.shape == (1, 4) and "(3, 2)" in hint
+    assert "(w, h)" in hint and "`h, w = u.shape`" in hint
+    assert ("traspuesto" in hint) == (wrong is conv2d_kernel_shape_as_wh_loops)
+    # a square kernel hides the mistake: the notebook's first case passes
+    u_sq = np.array([[1.0, 0.0], [0.0, -1.0]])
+    assert np.allclose(wrong(X34, u_sq), conv2d_ok(X34, u_sq))
+
+
+def test_explain_conv2d_square_kernel_used_transposed():
+    u = np.array([[1.0, 2.0], [0.0, -1.0]])
+    got = conv2d_kernel_transposed(X34, u)
+    assert got.shape == (2, 3) and not np.allclose(got, conv2d_ok(X34, u))
+    hint = grading.explain_conv2d(got, X34, u)
+    assert "traspuesto" in hint and "u[m, n] en lugar de u[n, m]" in hint
+    assert "(w, h)" not in hint and "girado" not in hint
+    assert grading.explain_conv2d(conv2d_ok(X34, u), X34, u) == ""
+    assert "girado" in grading.explain_conv2d(conv2d_ok(X34, u[::-1, ::-1]), X34, u)
+
+
+def test_explain_conv2d_wh_versus_swapped_output_on_square_image():
+    x = np.arange(25.0).reshape(5, 5)
+    u = np.array([[1.0, 2.0, 3.0], [0.0, -1.0, 4.0]])
+    assert "`h, w = u.shape`" in grading.explain_conv2d(conv2d_kernel_shape_as_wh_loops(x, u), x, u)
+    assert "intercambiado filas y columnas" in grading.explain_conv2d(
+        conv2d_ok(x, u).T.copy(), x, u
+    )
+
+
+def test_hidden_conv2d_hints_kernel_shape_read_as_w_h(G):
+    for _ in range(5):
+        with pytest.raises(AssertionError, match=r"h, w = u\.shape"):
+            G.hidden_conv2d(conv2d_kernel_shape_as_wh_loops, {})
+
+
+# --------------------------------------------------------------------------------------
+# explain_numba_error: real Numba typing errors, explained in Spanish
+# --------------------------------------------------------------------------------------
+def _numba_error(fn, *args):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reflected-list deprecation warnings
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001
+            return exc
+    raise AssertionError(f"{fn} did not fail")
+
+
+def test_explain_numba_error_on_real_typing_errors():
+    numba = pytest.importorskip("numba")
+    from numba.core.errors import TypingError
+
+    @numba.njit
+    def conv1d_on_list(x, u):
+        o = np.zeros(x.shape[0] - u.shape[0] + 1)
+        return o
+
+    @numba.njit
+    def conv1d_calls_cnncourse(x, u):
+        return cnncourse.conv1d(x, u)
+
+    @numba.njit
+    def conv1d_mixed_types(x, u):
+        if x[0] > 0:
+            o = 0
+        else:
+            o = np.zeros(3)
+        return o
+
+    @numba.njit
+    def zeros_of_float_size(x, u):
+        return np.zeros(x.shape[0] / 2)
+
+    ones = np.ones(5)
+    cases = [
+        (conv1d_on_list, ([1.0, 2.0, 3.0], [1.0]), "lista de Python", "reflected list"),
+        (conv1d_calls_cnncourse, (ones, ones[:2]), "cnncourse", "conv1d"),
+        (conv1d_mixed_types, (ones, ones), "mezclar tipos", "Cannot unify"),
+        (zeros_of_float_size, (ones, ones), "mezclar tipos", "zeros(float64)"),
+    ]
+    for fn, args, cause, numba_words in cases:
+        exc = _numba_error(fn, *args)
+        assert isinstance(exc, TypingError)
+        hint = grading.explain_numba_error(exc)
+        likely, _, rest = hint.partition("Lo más probable:")
+        assert "Numba no ha podido compilar" in likely
+        assert cause in rest.split(".")[0], (fn.__name__, hint)
+        message = hint.split("Mensaje de Numba: «")[1]
+        assert numba_words in message and len(message) <= 201, hint
+        assert "\x1b" not in hint and "Failed in nopython" not in hint
+
+
+def test_explain_numba_error_other_exceptions():
+    numba = pytest.importorskip("numba")
+
+    @numba.njit
+    def first(x):
+        return x[0]
+
+    exc = _numba_error(first, [1, "a"])  # a plain TypeError from Numba's dispatcher
+    assert "lista de Python" in grading.explain_numba_error(exc)
+    assert grading.explain_numba_error(ValueError("operands could not be broadcast")) == ""
+    assert grading.explain_numba_error(IndexError("index 3 is out of bounds")) == ""
+    assert grading.explain_numba_error(TypeError("unsupported operand")) == ""
+    assert grading.explain_numba_error("not an exception") == ""
+    long = numba.core.errors.TypingError("Failed in x\n" + "y" * 500)
+    hint = grading.explain_numba_error(long)
+    assert "Causas habituales" in hint and "y" * 197 + "...»" in hint

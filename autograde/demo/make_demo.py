@@ -33,8 +33,8 @@ from autograde.course import Course
 # every student hands in every notebook (a class of realistic size for timing).
 CLASS = [
     ("ana", "correct", {}),
-    ("bruno", "skip", {0: "partly_wrong", 1: "partly_wrong"}),
-    ("carla", "skip", {0: "blank", 1: "blank"}),
+    ("bruno", "skip", {0: "partly_wrong", 1: "partly_wrong", 3: "partly_wrong"}),
+    ("carla", "skip", {0: "blank", 1: "blank", 4: "blank"}),
     ("diego", "skip", {1: "py_loop"}),
     ("elena", "skip", {0: "numba_loop"}),
     ("fabio", "skip", {2: "memory_bomb"}),

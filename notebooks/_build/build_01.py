@@ -23,7 +23,8 @@ nb.md(
     5. acelerar tus bucles con Numba y medir cuánto se gana.
 
     Los ejercicios calificados están marcados con ✏️. Escribe tu código donde pone
-    `YOUR CODE HERE` y ejecuta la celda de test que va justo después: te dice si vas bien y,
+    `# ESCRIBE AQUÍ TU CÓDIGO` (borra la línea `raise NotImplementedError()` que lo acompaña)
+    y ejecuta la celda de test que va justo después: te dice si vas bien y,
     si no, qué error típico parece que has cometido. Al calificar se ejecutan además tests ocultos
     con otros tamaños y casos límite.
     """,
@@ -41,7 +42,8 @@ nb.code(
     import cnncourse
     import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
     from cnncourse import data, plotting
-    from cnncourse.widgets import signal_explorer
+    from cnncourse.arithmetic import conv_steps_text
+    from cnncourse.widgets import signal_explorer, sweep_explorer
 
     np.set_printoptions(precision=3, suppress=True)
     rng = np.random.default_rng(0)
@@ -63,9 +65,13 @@ nb.md(
     3. **Composición jerárquica**: combinar características simples y aprender otras complejas
        (bordes → formas → partes → objetos).
 
-    La convolución cumple las dos primeras por construcción: el mismo kernel pequeño recorre toda
-    la entrada (localidad) y, si el patrón se desplaza, la respuesta se desplaza con él. Apilando
-    convoluciones se obtiene la tercera.
+    La convolución cumple la **localidad** por construcción: un kernel pequeño mira una región
+    pequeña cada vez y el mismo kernel recorre toda la entrada. Con el movimiento hay que ser
+    precisos: si el patrón se desplaza, la salida de la convolución **se desplaza con él**, pero no
+    es la *misma* salida. Se dice que la convolución es **equivariante** al desplazamiento (la
+    salida se mueve con la entrada). La **invarianza** que pide el principio (misma salida aunque
+    el objeto se mueva) llega después, al resumir la salida con *pooling* (cuaderno 5); en la
+    sección 3 verás un adelanto. Apilando convoluciones se obtiene la composición jerárquica.
     """,
     concepts=["I1"],
 )
@@ -75,7 +81,7 @@ nb.md(
     ## 2. Un poco de historia
 
     * **¿Cómo funciona nuestra visión?** En **1981**, David **Hubel** y Torsten **Wiesel**
-      reciben el Nobel de medicina por sus contribuciones a la neurociencia y su investigación
+      reciben el Premio Nobel de Fisiología o Medicina por sus contribuciones a la neurociencia y su investigación
       sobre el procesamiento visual en el cerebro: hay neuronas de la corteza visual que solo
       responden a bordes con cierta orientación en una zona pequeña del campo visual, y otras que
       combinan sus respuestas.
@@ -83,7 +89,8 @@ nb.md(
       visual con redes neuronales: está creado a partir de convoluciones y es capaz de detectar
       composiciones jerárquicas, pero su algoritmo de entrenamiento es ineficiente.
     * **Redes convolucionales (1990).** LeCun entrena una red convolucional utilizando
-      *backpropagation* y aboga por el aprendizaje de características *end-to-end* en la
+      *backpropagation* (**retropropagación**: el algoritmo que calcula el gradiente del error
+      respecto a cada peso, capa a capa, desde la salida hacia la entrada) y aboga por el aprendizaje de características *end-to-end* en la
       clasificación de imágenes: los filtros ya no se diseñan a mano, se aprenden.
     """,
     concepts=["I2"],
@@ -142,10 +149,17 @@ nb.tests(
 
 nb.md(
     r"""
-    Diez millones de parámetros para una sola capa y una imagen diminuta. Una convolución con un
-    kernel de $3 \times 3$ tiene **9**, los mismos en todas las posiciones. Además, si el
-    patrón se mueve, la salida de la convolución se mueve con él; la capa densa, en cambio, ve un
-    vector completamente distinto. Compruébalo:
+    Diez millones de parámetros para una sola capa y una imagen diminuta. Comparemos con lo
+    mismo en una capa convolucional: **1000 filtros** de $3 \times 3$ tienen
+    $1000 \cdot 9 = 9\,000$ pesos más $1000$ sesgos (uno por filtro), $10\,000$ parámetros:
+    mil veces menos, y además no dependen del tamaño de la imagen, porque cada filtro usa los
+    mismos 9 pesos en todas las posiciones.
+
+    Y el movimiento: si el patrón se mueve, la salida de la convolución se mueve con él
+    (**equivariancia**); la capa densa, en cambio, ve un vector completamente distinto. Si
+    resumimos la salida de la convolución con su **máximo**, ese número ya no cambia al mover el
+    patrón: eso sí es **invarianza**, y es lo que hará el *pooling* global del cuaderno 5.
+    Compruébalo:
     """,
     concepts=["I1", "I4"],
 )
@@ -155,11 +169,15 @@ nb.code(
     pattern = np.array([0, 0, 1, 3, 1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
     moved = np.roll(pattern, 5)                     # el mismo patrón, 5 posiciones más allá
     u = np.array([1.0, 3.0, 1.0])                   # un kernel que "busca" ese patrón
-    print("salida original:", cnncourse.conv1d(pattern, u))
-    print("salida movida:  ", cnncourse.conv1d(moved, u))
+    o_original, o_moved = cnncourse.conv1d(pattern, u), cnncourse.conv1d(moved, u)
+    print("salida original:", o_original)
+    print("salida movida:  ", o_moved, "  <- la misma, 5 posiciones más allá (equivariante)")
+    print("máximo de cada salida:", o_original.max(), "y", o_moved.max(), "  <- igual (invariante)")
     dense = rng.normal(size=(4, pattern.size))      # una capa densa aleatoria de 4 neuronas
     print("densa original: ", dense @ pattern)
     print("densa movida:   ", dense @ moved, "  <- nada que ver")
+    print(f"parámetros: densa de 1000 neuronas sobre 100 x 100 = {dense_params(100, 100, 1000):,}; "
+          f"1000 filtros 3 x 3 = {1000 * 3 * 3 + 1000:,}")
     """,
     concepts=["I1", "I4"],
 )
@@ -176,7 +194,9 @@ nb.md(
     * la salida $\mathbf{o}$.
 
     El kernel se desliza por la entrada; en cada posición se multiplican elemento a elemento la
-    ventana de la entrada y el kernel, y se suma. Ese número es un elemento de la salida.
+    ventana de la entrada y el kernel, y se suma. Ese número es un elemento de la salida. A la
+    salida de una convolución se la llama también **mapa de características** (*feature map*):
+    dice dónde aparece en la entrada la característica que busca el kernel.
     """,
     concepts=["I5"],
 )
@@ -201,9 +221,66 @@ nb.md(
 
     * la salida tiene **$W-w+1$** elementos: la última posición válida del kernel empieza en
       $i = W-w$;
-    * el kernel **no se gira**: en deep learning se llama "convolución" a lo que en matemáticas y
-      en `np.convolve` se llama *correlación cruzada*.
+    * el kernel **no se invierte**: $x_{m+i}$ se multiplica por $u_m$, en el mismo orden. En
+      deep learning se llama "convolución" a lo que en matemáticas se llama **correlación
+      cruzada** (en NumPy, `np.correlate`). La convolución de las matemáticas (`np.convolve`,
+      `scipy.signal.convolve`) invierte el kernel antes de deslizarlo. Con el ejemplo del voltaje
+      de la clase se ve en una línea:
+    """,
+    concepts=["C1"],
+)
 
+nb.code(
+    """
+    v = np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float)
+    print("np.correlate(x, (-1, 1), 'valid') =", np.correlate(v, [-1, 1], "valid"), "<- la convolución de la clase")
+    print("np.convolve(x, (-1, 1), 'valid')  =", np.convolve(v, [-1, 1], "valid"), "<- invierte el kernel: calcula x ⊛ (1, -1)")
+    """,
+    concepts=["C1", "C2"],
+)
+
+nb.md(
+    r"""
+    ¿Importa la diferencia? Para un kernel **diseñado a mano**, sí: $(-1, 1)$ invertido busca
+    bajadas en vez de subidas. Para un kernel **aprendido**, no: sus valores son parámetros que
+    se aprenden durante el entrenamiento (cuaderno 2), así que si hiciera falta el kernel
+    invertido, la red aprendería directamente los valores invertidos. Por eso las bibliotecas de
+    deep learning (PyTorch, TensorFlow y también `cnncourse`) se ahorran la inversión y calculan
+    la correlación cruzada.
+
+    ### El barrido, paso a paso
+
+    Antes de programarla, hagamos la convolución a mano. El kernel $(-1, 1)$ se coloca en cada
+    posición $i$ y cada salida es una suma de productos: $o_i = x_i \cdot (-1) + x_{i+1} \cdot 1$.
+    """,
+    concepts=["C1", "C6"],
+)
+
+nb.code(
+    """
+    print(conv_steps_text(v, np.array([-1.0, 1.0])))
+    """,
+    concepts=["C1", "C2"],
+)
+
+nb.md(
+    r"""
+    Mueve el deslizador para recorrer las posiciones: se resalta la ventana de $\mathbf{x}$, se
+    escriben los productos y su suma, que es el elemento de $\mathbf{o}$ que se rellena. (Los
+    exploradores necesitan un Jupyter en marcha; en una ejecución sin pantalla no se ve nada.)
+    """,
+    concepts=["C1"],
+    locked=False,
+)
+
+nb.code(
+    """
+    sweep_explorer(v, np.array([-1.0, 1.0]))
+    """
+)
+
+nb.md(
+    r"""
     ✏️ **Ejercicio 2 (3 puntos).** Implementa `conv1d_loops(x, u)` con bucles de Python,
     siguiendo la fórmula. Devuelve un `np.ndarray` de `float` nuevo; no modifiques `x` ni `u`; no
     uses `np.convolve`, `np.correlate` ni `cnncourse.conv1d`.
@@ -295,7 +372,8 @@ nb.code(
     """
     W = 8
     for w in range(1, W + 1):
-        print(f"w = {w}:  salida de {cnncourse.output_size(W, w)} elementos  (W - w + 1 = {W - w + 1})")
+        n = cnncourse.output_size(W, w)
+        print(f"w = {w}:  salida de {n} elemento{'s' if n != 1 else ''}  (W - w + 1 = {W - w + 1})")
     """,
     concepts=["C1"],
 )
@@ -376,7 +454,11 @@ nb.md(
     ### Explora: cambia el kernel y mira la salida
 
     Mueve los deslizadores (los tres pesos del kernel) o elige un filtro predefinido: la media
-    móvil suaviza el ruido, $(-1, 1)$ marca los saltos, la segunda derivada marca las esquinas.
+    móvil suaviza el ruido, el incremento marca los saltos y la segunda derivada, los cambios de
+    pendiente. El predefinido «incremento (0, -1, 1)» es el kernel $(-1, 1)$ del ejercicio 3 con
+    un cero delante, para que sus tres pesos quepan en los tres deslizadores: calcula
+    $x_{i+2} - x_{i+1}$, así que cada salto aparece **un índice antes** que en el ejercicio 3
+    (en $i - 1$ en vez de en $i$), y la salida tiene un elemento menos.
     (El explorador necesita un Jupyter en marcha; en una ejecución sin pantalla no se ve nada.)
     """,
     concepts=["C1"],
@@ -400,6 +482,10 @@ nb.md(
     ✏️ **Ejercicio 4 (1 punto).** Escribe `conv1d_numba(x, u)`: la misma convolución con bucles,
     decorada con `@numba.njit`. Dentro de una función de Numba usa `x.shape[0]`,
     `np.zeros(n)` y `range`; nada de listas ni de `cnncourse`.
+
+    Si Numba no sabe compilar algo, lanza un `TypingError` largo y en inglés al **llamar** a la
+    función (no al definirla). El test lo intercepta y te explica en castellano las causas
+    habituales.
     """,
     concepts=["C1"],
 )
@@ -427,11 +513,21 @@ nb.solution(
 nb.tests(
     '''
     """Comprueba conv1d_numba con el ejemplo del voltaje y con una señal larga."""
-    o = conv1d_numba(np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float), np.array([-1.0, 1.0]))
-    np.testing.assert_allclose(o, [0, 0, 0, 1, 1, 1, 0], err_msg=f"Esperado (0,0,0,1,1,1,0), recibido {o}.")
+    def _run_numba(*args):
+        """Call conv1d_numba; a Numba compilation error becomes a Spanish explanation."""
+        try:
+            return conv1d_numba(*args)
+        except Exception as err:
+            hint = checks.explain_numba_error(err)
+            if not hint:
+                raise
+        raise AssertionError(hint)
+
+    o = _run_numba(np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float), np.array([-1.0, 1.0]))
+    np.testing.assert_allclose(o, [0, 0, 0, 1, 1, 1, 0], err_msg=f"Esperado (0,0,0,1,1,1,0), recibido {o}. {checks.explain_conv1d(o, [0, 0, 0, 0, 1, 2, 3, 3], [-1, 1])}")
     long_x = rng.normal(size=1000)
     long_u = rng.normal(size=9)
-    np.testing.assert_allclose(conv1d_numba(long_x, long_u), cnncourse.conv1d(long_x, long_u),
+    np.testing.assert_allclose(_run_numba(long_x, long_u), cnncourse.conv1d(long_x, long_u),
                                err_msg="conv1d_numba no coincide con cnncourse.conv1d en una señal de 1000 muestras.")
     print("¡Bien! conv1d_numba está compilada y es correcta.")
     ### BEGIN HIDDEN TESTS
@@ -447,9 +543,20 @@ nb.md(
     r"""
     ### ¿Cuánto se gana?
 
-    Medimos las tres versiones sobre la misma señal de $20\,000$ muestras con un kernel de 9.
-    La primera llamada a una función de Numba incluye la compilación, así que la hacemos antes de
-    medir. Tomamos el mejor de varios intentos.
+    Medimos tres versiones sobre la misma señal de $20\,000$ muestras con un kernel de 9, y
+    tomamos el mejor de varios intentos:
+
+    | fila | qué mide |
+    |---|---|
+    | Python (bucles) | tu `conv1d_loops`: cada `x[m + i] * u[m]` pasa por el intérprete |
+    | tu Numba | tu `conv1d_numba` ya compilada (la compilación, en la primera llamada, no se cuenta) |
+    | cnncourse.conv1d | la función de la biblioteca: valida la entrada y llama a un kernel de Numba compilado y guardado en caché |
+
+    Dos precauciones antes de medir: llamamos una vez a tu función de Numba para que se compile,
+    y esperamos a que la biblioteca termine de cargar sus kernels compilados
+    (`cnncourse.load_kernels()`). Justo después de `import cnncourse` esos kernels se cargan en
+    segundo plano y, mientras tanto, responde una versión más lenta en NumPy: sin esperar, la
+    biblioteca podría parecer más lenta que tus bucles compilados.
     """,
     concepts=["C1"],
 )
@@ -467,6 +574,7 @@ nb.code(
     x_big = rng.normal(size=20_000)
     u_big = rng.normal(size=9)
     conv1d_numba(x_big, u_big)                      # compila (una vez)
+    cnncourse.load_kernels()                        # espera a los kernels compilados de la biblioteca
     times = {
         "Python (bucles)": best_time(conv1d_loops, x_big, u_big, repeat=2),
         "tu Numba": best_time(conv1d_numba, x_big, u_big, repeat=20),
@@ -491,7 +599,10 @@ nb.md(
       1000 neuronas!) y sin invarianza al movimiento.
     * Una convolución tiene entrada $\mathbf{x}$, kernel $\mathbf{u}$ y salida $\mathbf{o}$.
     * En 1D: $(\mathbf{x} \circledast \mathbf{u})[i] = \sum_{m=0}^{w-1} x_{m+i} u_m$, con
-      $W - w + 1$ salidas y **sin girar** el kernel.
+      $W - w + 1$ salidas y **sin invertir** el kernel: es la correlación cruzada
+      (`np.correlate`), no `np.convolve`; para un kernel aprendido da igual.
+    * La convolución es **equivariante** (la salida se mueve con la entrada); la invarianza
+      llega al resumir la salida, por ejemplo con su máximo (*pooling*, cuaderno 5).
     * $(0,0,0,0,1,2,3,3) \circledast (-1,1) = (0,0,0,1,1,1,0)$: el kernel $(-1, 1)$ detecta
       incrementos y sirve para encontrar flancos en una señal real.
     * Compilar los bucles con Numba los acelera cientos o miles de veces.

@@ -14,7 +14,7 @@ nb.md(
 
     **Objetivos.** Al terminar este cuaderno sabrás:
 
-    1. cómo se codifica una imagen: una matriz de píxeles con valores en $[0, 255]$;
+    1. cómo se codifica una imagen: una matriz de píxeles con valores entre 0 y 255;
     2. programar la convolución 2D con bucles, siguiendo la fórmula de la clase;
     3. qué hacen los kernels clásicos diseñados a mano (bordes, Sobel, desenfoque, enfoque) y
        explorarlos moviendo sus pesos;
@@ -34,7 +34,8 @@ nb.code(
     import cnncourse
     import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
     from cnncourse import data, plotting
-    from cnncourse.widgets import kernel_explorer
+    from cnncourse.arithmetic import conv_steps_text
+    from cnncourse.widgets import kernel_explorer, sweep_explorer
 
     np.set_printoptions(precision=3, suppress=True)
     rng = np.random.default_rng(0)
@@ -46,14 +47,38 @@ nb.code(
 
 nb.md(
     r"""
+    ## Notación: el orden de las dimensiones
+
+    La clase escribe las dimensiones como **ancho × alto** ($W \times H$); NumPy, PyTorch y este
+    curso guardan las imágenes como **filas × columnas**, es decir **alto × ancho**. Son las
+    mismas matrices, nombradas en otro orden. Esta tabla lo dice una vez; a partir de aquí
+    usamos siempre el orden de NumPy.
+
+    | objeto | en la clase | en NumPy (este curso) | índices |
+    |---|---|---|---|
+    | imagen de entrada $\mathbf{x}$ | $W \times H$ | `x.shape == (H, W)` | `x[j, i]`: fila $j$, columna $i$ |
+    | kernel $\mathbf{u}$ | $w \times h$ | `u.shape == (h, w)` | `u[n, m]`: fila $n$, columna $m$ |
+    | salida $\mathbf{o}$ | $(W-w+1) \times (H-h+1)$ | `o.shape == (H - h + 1, W - w + 1)` | `o[j, i]` |
+    | imagen en color (cuaderno 3) | $C \times W \times H$ | `x.shape == (C, H, W)` | `x[c, j, i]` |
+
+    $W$ y $w$ son siempre **anchos** (columnas) y $H$ y $h$ **altos** (filas); solo cambia el
+    orden en que se escriben. Por eso en el código se lee `H, W = x.shape` y `h, w = u.shape`:
+    filas primero.
+    """,
+    concepts=["I3", "C3"],
+    grade_id="nb02-md-notation",
+)
+
+nb.md(
+    r"""
     ## 1. Las imágenes son matrices de píxeles
 
-    Las imágenes son matrices de **píxeles**. Cada uno posee un valor entre $[0, 255]$ que
+    Las imágenes son matrices de **píxeles**. Cada uno posee un valor entre 0 y 255 que
     representa la intensidad (0 negro, 255 blanco).
 
     * Si la imagen es en escala de grises, solo tendremos **una matriz**.
-    * Si es en color, tendremos **tres matrices**, una por cada canal (Rojo, Verde y Azul); las
-      veremos en el cuaderno 3.
+    * Si es en color, tendremos **tres matrices**, una por cada canal (rojo, verde y azul: R, G,
+      B); las veremos en el cuaderno 3.
 
     En NumPy una imagen en gris es un array `(H, W)`: `H` filas (alto) y `W` columnas (ancho),
     de tipo `uint8` (enteros de 0 a 255).
@@ -76,21 +101,61 @@ nb.md(
     ## 2. Convolución 2D
 
     Cuando trabajamos con imágenes en escala de grises o cualquier matriz, utilizamos
-    convoluciones 2D: las dimensiones del barrido definen el tipo de convolución. Tenemos:
+    convoluciones 2D: las dimensiones del barrido definen el tipo de convolución. Tenemos
+    (en el orden de NumPy, ver la tabla de notación):
 
-    * matriz 2D de entrada $\mathbf{x} \in \mathbb{R}^{W \times H}$,
-    * matriz 2D kernel $\mathbf{u} \in \mathbb{R}^{w \times h}$,
-    * matriz 2D de salida $\mathbf{o} \in \mathbb{R}^{(W-w+1) \times (H-h+1)}$.
+    * matriz 2D de entrada $\mathbf{x}$, `x.shape == (H, W)` (la clase: $\mathbf{x} \in \mathbb{R}^{W \times H}$),
+    * matriz 2D kernel $\mathbf{u}$, `u.shape == (h, w)` (la clase: $\mathbf{u} \in \mathbb{R}^{w \times h}$),
+    * matriz 2D de salida $\mathbf{o}$, `o.shape == (H - h + 1, W - w + 1)`.
 
     La operación de convolución en 2D es:
 
     $$\mathbf{o}_{j,i} = (\mathbf{x} \circledast \mathbf{u})[j,i]
       = \sum_{n=0}^{h-1} \sum_{m=0}^{w-1} \mathbf{x}_{n+j,\,m+i} \cdot \mathbf{u}_{n,m}$$
 
-    $j$ recorre las filas y $i$ las columnas; $n$ las filas del kernel y $m$ sus columnas.
-    En NumPy la imagen es `x[fila, columna]` con forma `(H, W)`, el kernel `(h, w)` y la salida
-    `(H - h + 1, W - w + 1)`. Como en 1D, **el kernel no se gira**.
+    $j$ recorre las filas de la salida e $i$ sus columnas; $n$ recorre las $h$ filas del kernel
+    y $m$ sus $w$ columnas. Como en 1D, **el kernel no se gira**: en 2D la convolución de las
+    matemáticas (`scipy.signal.convolve2d`) lo gira 180° antes de deslizarlo; aquí no.
 
+    ### El barrido, paso a paso
+
+    Una entrada de $3 \times 3$ y un kernel de $2 \times 2$: la salida es de
+    $(3-2+1) \times (3-2+1) = 2 \times 2$, y cada elemento es una suma de 4 productos.
+    """,
+    concepts=["C3"],
+)
+
+nb.code(
+    """
+    x_small = np.array([[1, 2, 3],
+                        [4, 5, 6],
+                        [7, 8, 9]], dtype=float)
+    u_small = np.array([[1, 0],
+                        [2, -1]], dtype=float)
+    print(conv_steps_text(x_small, u_small))
+    print("cnncourse.conv2d:\\n", cnncourse.conv2d(x_small, u_small))
+    """,
+    concepts=["C3"],
+)
+
+nb.md(
+    r"""
+    Recorre las cuatro posiciones con el deslizador: la ventana resaltada de $\mathbf{x}$, los
+    productos con $\mathbf{u}$ y su suma, que rellena un elemento de $\mathbf{o}$, fila a fila.
+    (El explorador necesita un Jupyter en marcha.)
+    """,
+    concepts=["C3"],
+    locked=False,
+)
+
+nb.code(
+    """
+    sweep_explorer(x_small, u_small)
+    """
+)
+
+nb.md(
+    r"""
     ✏️ **Ejercicio 1 (3 puntos).** Implementa `conv2d_loops(x, u)` con bucles (puedes usar
     `np.sum` sobre la ventana `x[j:j+h, i:i+w] * u` en vez de los dos bucles interiores). Devuelve
     un `np.ndarray` de `float` nuevo de forma `(H - h + 1, W - w + 1)`; no modifiques la entrada;
@@ -123,11 +188,11 @@ nb.tests(
     x = np.array([[1, 2, 3, 4],
                   [5, 6, 7, 8],
                   [9, 10, 11, 12]], dtype=float)
-    u = np.array([[1, 0],
-                  [0, -1]], dtype=float)
+    u = np.array([[1, 2],
+                  [0, -1]], dtype=float)   # ni simétrico ni igual a su traspuesto
     o = conv2d_loops(x, u)
-    expected = np.array([[-5, -5, -5],
-                         [-5, -5, -5]], dtype=float)
+    expected = np.array([[-1, 1, 3],
+                         [7, 9, 11]], dtype=float)
     assert isinstance(o, np.ndarray), f"conv2d_loops debe devolver un np.ndarray, no {type(o).__name__}."
     assert o.shape == (2, 3), f"Para x de forma (3, 4) y u de forma (2, 2) la salida es (3-2+1, 4-2+1) = (2, 3); recibida {o.shape}. {checks.explain_conv2d(o, x, u)}"
     np.testing.assert_allclose(o, expected, err_msg=f"Esperado\\n{expected}\\nrecibido\\n{o}\\n{checks.explain_conv2d(o, x, u)}")
@@ -175,7 +240,7 @@ nb.md(
 
     * **bordes verticales** $\begin{pmatrix}-1&0&1\\-1&0&1\\-1&0&1\end{pmatrix}$: resta la
       izquierda de la derecha, responde donde la intensidad cambia de izquierda a derecha;
-    * **bordes horizontales**: lo mismo de arriba a abajo;
+    * **bordes horizontales**: lo mismo de arriba abajo;
     * **Sobel**: como los anteriores, pero la fila (o columna) central pesa el doble;
     * **desenfoque**: la media de los 9 vecinos;
     * **enfoque** $\begin{pmatrix}0&-1&0\\-1&5&-1\\0&-1&0\end{pmatrix}$: el píxel menos sus
@@ -201,8 +266,9 @@ nb.md(
 
     Mueve los 9 deslizadores (los pesos $u_{n,m}$) o elige un kernel predefinido y mira la salida
     al momento. Debajo se indican las formas: la salida tiene $(H-2) \times (W-2)$ píxeles.
-    Prueba a girar un kernel de bordes (cambiar el signo de una columna): ¿qué bordes resalta ahora?
-    (El explorador necesita un Jupyter en marcha.)
+    Prueba a girar 180° el kernel de bordes verticales (en este kernel equivale a cambiarle el
+    signo): ¿qué bordes pasan a ser claros y cuáles oscuros? ¿Y si lo traspones (filas por
+    columnas)? (El explorador necesita un Jupyter en marcha.)
     """,
     concepts=["C3"],
     locked=False,
@@ -220,7 +286,10 @@ nb.md(
 
     Los valores de $\mathbf{u}$ son los únicos **parámetros** de la convolución, es decir, se
     aprenden durante el entrenamiento del modelo. El propio modelo decide qué filtros son más
-    adecuados para la tarea que se pretende resolver.
+    adecuados para la tarea que se pretende resolver. (En una capa convolucional real cada
+    filtro lleva además un **sesgo** $b$, un número que se suma a toda su salida,
+    $\mathbf{o} = \mathbf{x} \circledast \mathbf{u} + b$: un filtro de $h \times w$ tiene
+    $h \cdot w + 1$ parámetros. Aquí lo omitimos, como la clase.)
 
     Vamos a comprobarlo con el ejemplo de la clase: una red que aprende un filtro para
     **detectar líneas verticales**. Como en la clase, normalizamos la imagen de entrada al rango
@@ -275,8 +344,8 @@ nb.md(
     **vertical** y $-1$ en el resto (fondo y líneas horizontales).
 
     El modelo es una sola convolución, $\mathbf{o}_k = \mathbf{x}_k \circledast \mathbf{u}$, con un
-    kernel $3 \times 3$ que empieza siendo aleatorio. Medimos el error con el error cuadrático
-    medio sobre las $N$ imágenes y las $H_o \times W_o$ posiciones de salida:
+    kernel $3 \times 3$ que empieza valiendo cero. Medimos cuánto se equivoca con el error
+    cuadrático medio (MSE) sobre las $N$ imágenes y las $H_o \times W_o$ posiciones de salida:
 
     $$L(\mathbf{u}) = \frac{1}{N H_o W_o} \sum_{k} \sum_{j,i} \left(\mathbf{o}_k[j,i]
       - \mathbf{t}_k[j,i]\right)^2$$
@@ -380,24 +449,37 @@ nb.md(
     r"""
     ### Entrenamiento
 
-    Empezamos con un kernel aleatorio pequeño y damos 60 pasos de descenso del gradiente con
-    tasa de aprendizaje $\eta = 0.1$. Guardamos el kernel en algunos pasos para ver cómo se forma.
+    Empezamos con el kernel a cero y damos 100 pasos de descenso del gradiente con tasa de
+    aprendizaje $\eta = 0.1$ (con estos datos, un paso de $0.15$ o más ya diverge). Guardamos el
+    kernel en algunos pasos para ver cómo se forma.
+
+    Como $\mathbf{o}$ es lineal en $\mathbf{u}$, el mínimo exacto de $L$ también se puede
+    calcular directamente, por **mínimos cuadrados**: cada ventana de $3 \times 3$ es una fila
+    de una matriz y $\mathbf{u}$ (aplanado) son los 9 coeficientes. Lo usamos para comprobar que
+    el descenso del gradiente llega al óptimo.
     """,
     concepts=["C6", "C7"],
 )
 
 nb.code(
     """
-    u = rng.normal(scale=0.1, size=(3, 3))
+    u = np.zeros((3, 3))
     lr = 0.1
     losses, snapshots = [], {}
-    for step in range(61):
+    for step in range(101):
         losses.append(loss(images, u, targets))
-        if step in (0, 5, 15, 30, 60):
+        if step in (5, 15, 40, 100):
             snapshots[f"paso {step}"] = u.copy()
         u = u - lr * loss_grad(images, u, targets)
-    print(f"pérdida inicial {losses[0]:.3f} -> final {losses[-1]:.3f}")
+
+    # el óptimo por mínimos cuadrados: una fila por ventana 3 x 3 de cada imagen
+    windows = np.lib.stride_tricks.sliding_window_view(images, (3, 3), axis=(1, 2)).reshape(-1, 9)
+    u_best = np.linalg.lstsq(windows, targets.ravel(), rcond=None)[0].reshape(3, 3)
+    print(f"pérdida inicial {losses[0]:.4f} -> final {losses[-1]:.4f}  (óptimo {loss(images, u_best, targets):.4f})")
     print("kernel aprendido:\\n", u)
+    print("óptimo por mínimos cuadrados:\\n", u_best)
+    print(f"máxima diferencia: {np.max(np.abs(u - u_best)):.1e}")
+    snapshots["óptimo"] = u_best
     plotting.show_kernels(list(snapshots.values()), list(snapshots));
     plotting.plot_losses(losses, title="Aprendiendo un detector de líneas verticales");
     """,
@@ -406,16 +488,23 @@ nb.code(
 
 nb.md(
     r"""
-    El kernel aprendido tiene una **columna central positiva**: responde a píxeles claros alineados
-    en vertical. Nadie lo ha diseñado: ha salido de los datos. Apliquémoslo a imágenes nuevas y a la
-    foto normalizada a $[-1, 1]$:
+    El kernel aprendido es el óptimo: una **columna central** de unos $0.34$ y el resto casi
+    cero. Responde a píxeles claros alineados en vertical: suma los tres píxeles de la columna
+    central de la ventana. Nadie lo ha diseñado: ha salido de los datos.
+
+    Apliquémoslo a imágenes nuevas (dos con línea vertical y dos con línea horizontal) y a la
+    foto normalizada a $[-1, 1]$. En la foto casi todo es gris medio, así que a la respuesta le
+    restamos su media y la pintamos con una escala divergente: **rojo** donde responde más que la
+    media (estructuras verticales claras), **azul** donde menos, blanco donde no hay nada.
     """,
     concepts=["C7"],
 )
 
 nb.code(
     """
-    new_images, new_vertical = data.line_images(n=4, size=12, seed=7)
+    pool, pool_vertical = data.line_images(n=16, size=12, seed=7)
+    pick = np.r_[np.flatnonzero(pool_vertical)[:2], np.flatnonzero(~pool_vertical)[:2]]
+    new_images, new_vertical = pool[pick], pool_vertical[pick]
     responses = predict(new_images, u)
     kinds = ["vertical" if v else "horizontal" for v in new_vertical]
     plotting.show_images(list(new_images), kinds, size=2.4);
@@ -424,8 +513,13 @@ nb.code(
                          vmin=-lim, vmax=lim, colorbar=True);
     for kind, r in zip(kinds, responses):
         print(f"{kind:>10}: respuesta máxima {r.max():+.2f}")
-    plotting.show_images({"foto en [-1, 1]": to_unit_range(photo),
-                          "foto ⊛ u aprendido": cnncourse.conv2d(to_unit_range(photo), u)});
+    unit_photo = to_unit_range(photo)
+    response = cnncourse.conv2d(unit_photo, u)
+    centred = response - response.mean()
+    lim = float(np.percentile(np.abs(centred), 99))
+    plotting.show_images({"foto en [-1, 1]": unit_photo});
+    plotting.show_images({"foto ⊛ u aprendido, menos su media": centred}, cmap="RdBu_r",
+                         vmin=-lim, vmax=lim, colorbar=True);
     """,
     concepts=["C7"],
 )
@@ -434,13 +528,16 @@ nb.md(
     r"""
     ## Resumen
 
-    * Una imagen en gris es una matriz de píxeles con valores en $[0, 255]$, en NumPy `(H, W)`.
+    * Una imagen en gris es una matriz de píxeles con valores entre 0 y 255: $W \times H$ en la
+      clase, `(H, W)` en NumPy (filas primero).
     * Convolución 2D: $\mathbf{o}_{j,i} = \sum_{n}\sum_{m} \mathbf{x}_{n+j,m+i}\,
-      \mathbf{u}_{n,m}$, salida $(H-h+1) \times (W-w+1)$, sin girar el kernel.
+      \mathbf{u}_{n,m}$, salida `(H - h + 1, W - w + 1)`, sin girar el kernel.
     * Kernels clásicos: bordes, Sobel, desenfoque, enfoque; cada uno resalta un patrón local.
     * Los valores del kernel son los **únicos parámetros** de la convolución: se aprenden. Con
-      una imagen normalizada a $[-1, 1]$ y descenso del gradiente, un kernel aleatorio se
-      convierte en un detector de líneas verticales; su gradiente es otra convolución.
+      una imagen normalizada a $[-1, 1]$ y descenso del gradiente, un kernel que empieza a cero
+      se convierte en un detector de líneas verticales (el óptimo de mínimos cuadrados: una
+      columna central de unos $0.34$); su gradiente es otra convolución.
+    * Una capa convolucional real suma además un sesgo por filtro: $h \cdot w + 1$ parámetros.
 
     **Siguiente:** el cuaderno 3 pasa a imágenes en color (RGB).
     """,

@@ -18,7 +18,8 @@ nb.md(
     2. que sobre ese volumen seguimos aplicando una **convolución 2D**: el kernel tiene tantos
        canales como la entrada y la salida es una sola matriz, la suma de los canales;
     3. que con $D$ filtros se obtienen $D$ mapas de salida (un adelanto de los hiperparámetros);
-    4. que la convolución existe en 1D, 2D y 3D, y cuál es cuál.
+    4. que pasar una foto a gris es una convolución $1 \times 1$, la primera del curso;
+    5. que la convolución existe en 1D, 2D y 3D, y cuál es cuál.
 
     Los ejercicios calificados están marcados con ✏️; tras cada uno hay una celda de test.
     """,
@@ -33,6 +34,8 @@ nb.code(
     import cnncourse
     import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
     from cnncourse import data, plotting
+    from cnncourse.arithmetic import conv_steps_text
+    from cnncourse.widgets import sweep_explorer
 
     np.set_printoptions(precision=3, suppress=True)
     rng = np.random.default_rng(0)
@@ -46,10 +49,12 @@ nb.md(
     r"""
     ## 1. Una imagen en color son tres matrices
 
-    Si la imagen es en color tendremos tres matrices, una por cada canal (**R**ojo, **V**erde
-    y **A**zul), cada una con valores en $[0, 255]$. Juntas forman un **volumen o tensor**
-    $C \times W \times H$ con $C = 3$. En este curso (como en PyTorch) el canal va primero:
-    `rgb[c, fila, columna]`, forma `(3, H, W)`.
+    Si la imagen es en color tendremos tres matrices, una por cada canal: rojo, verde y azul
+    (**R**, **G**, **B**, de *red*, *green* y *blue*), cada una con valores entre 0 y 255.
+    Juntas forman un **volumen o tensor** con $C = 3$ canales. La clase lo escribe
+    $C \times W \times H$; en NumPy, como en el cuaderno 2, van filas antes que columnas y en este
+    curso (como en PyTorch) el canal va primero: `rgb.shape == (C, H, W) == (3, H, W)` y
+    `rgb[c, fila, columna]`. Es el orden que usamos en todo el cuaderno.
     """,
     concepts=["I3"],
 )
@@ -74,10 +79,10 @@ nb.md(
     A pesar de que la entrada es un volumen, **seguimos aplicando convoluciones 2D**: el kernel
     solo se desliza en dos direcciones (filas y columnas). Tenemos:
 
-    * tensor 3D de entrada $\mathbf{x} \in \mathbb{R}^{C \times W \times H}$,
-    * tensor 3D kernel $\mathbf{u} \in \mathbb{R}^{C \times w \times h}$ (tantos canales como la
-      entrada),
-    * matriz 2D de salida $\mathbf{o} \in \mathbb{R}^{(W-w+1) \times (H-h+1)}$.
+    * tensor 3D de entrada $\mathbf{x}$, `x.shape == (C, H, W)` (la clase: $C \times W \times H$),
+    * tensor 3D kernel $\mathbf{u}$, `u.shape == (C, h, w)`, con tantos canales como la entrada
+      (la clase: $C \times w \times h$),
+    * matriz 2D de salida $\mathbf{o}$, `o.shape == (H - h + 1, W - w + 1)`.
 
     $$\mathbf{o}_{j,i} = \sum_{c=0}^{C-1} (\mathbf{x}_c \circledast \mathbf{u}_c)[j,i]
       = \sum_{c=0}^{C-1} \sum_{n=0}^{h-1} \sum_{m=0}^{w-1}
@@ -86,6 +91,51 @@ nb.md(
     Cada canal de la entrada se convoluciona con su canal del kernel y **se suman** los $C$
     resultados: la salida es una sola matriz.
 
+    ### Un ejemplo con números
+
+    Una entrada de 3 canales de $3 \times 3$ y un kernel de 3 canales de $2 \times 2$: primero
+    los tres mapas por canal, $\mathbf{x}_c \circledast \mathbf{u}_c$, y después su suma.
+    """,
+    concepts=["C4"],
+)
+
+nb.code(
+    """
+    x_small = np.array([[[1, 2, 0], [0, 1, 3], [2, 1, 1]],     # canal R
+                        [[0, 1, 1], [2, 0, 1], [1, 3, 0]],     # canal G
+                        [[1, 0, 2], [1, 1, 0], [0, 2, 1]]],    # canal B
+                       dtype=float)
+    u_small = np.array([[[1, 0], [0, 1]],                       # u_R
+                        [[0, 2], [-1, 0]],                      # u_G
+                        [[1, 1], [0, 0]]], dtype=float)         # u_B
+    per_channel = [cnncourse.conv2d(x_small[c], u_small[c]) for c in range(3)]
+    for name, o_c in zip("RGB", per_channel):
+        print(f"x_{name} ⊛ u_{name} =\\n{o_c}")
+    print("suma de los tres = o =\\n", sum(per_channel))
+    print("cnncourse.conv2d con el volumen entero:\\n", cnncourse.conv2d(x_small, u_small))
+    print()
+    print(conv_steps_text(x_small, u_small))
+    """,
+    concepts=["C4"],
+)
+
+nb.md(
+    r"""
+    Con el deslizador, posición a posición: la misma ventana en los tres canales, los productos
+    de cada canal y la suma total. (El explorador necesita un Jupyter en marcha.)
+    """,
+    concepts=["C4"],
+    locked=False,
+)
+
+nb.code(
+    """
+    sweep_explorer(x_small, u_small)
+    """
+)
+
+nb.md(
+    r"""
     ✏️ **Ejercicio 1 (3 puntos).** Implementa `conv2d_rgb(x, u)` para `x` de forma `(C, H, W)` y
     `u` de forma `(C, h, w)`, con cualquier número de canales $C$. Devuelve un `np.ndarray` de
     `float` de forma `(H - h + 1, W - w + 1)`. Puedes escribir los bucles o usar
@@ -161,7 +211,10 @@ nb.code(
     print("kernel", redness.shape, "sobre", rgb.shape, "-> salida", out.shape,
           "| diferencia con tu conv2d_rgb en un recorte:",
           np.max(np.abs(conv2d_rgb(crop, redness) - cnncourse.conv2d(crop, redness))))
-    plotting.show_images({"color": rgb, "rojez: x ⊛ u": out}, colorbar=True);
+    lim = float(np.abs(out).max())
+    plotting.show_images({"color": rgb}, size=3.6);
+    plotting.show_images({"rojez: x ⊛ u (rojo: más rojo que verde y azul)": out}, cmap="RdBu_r",
+                         vmin=-lim, vmax=lim, colorbar=True, size=3.6);
     """,
     concepts=["C4"],
 )
@@ -171,9 +224,10 @@ nb.md(
     ## 3. Varios filtros, varios mapas de salida
 
     Hasta ahora hemos aplicado un solo filtro. Normalmente se aplican $D$ filtros a la vez, cada
-    uno de forma $C \times w \times h$, para extraer más información de cada convolución. Cada
-    filtro produce su mapa 2D, y se apilan: con $D$ filtros la salida es
-    $D \times (W-w+1) \times (H-h+1)$. (Lo estudiaremos a fondo con los hiperparámetros.)
+    uno de forma `(C, h, w)`, para extraer más información de cada convolución. Cada filtro
+    produce su mapa 2D (su mapa de características), y se apilan: con $D$ filtros la salida tiene
+    forma `(D, H - h + 1, W - w + 1)` (la clase: $D \times (W-w+1) \times (H-h+1)$). (Lo
+    estudiaremos a fondo con los hiperparámetros.)
 
     ✏️ **Ejercicio 2 (2 puntos).** Escribe `conv2d_multi(x, filters)` para `x` de forma
     `(C, H, W)` y `filters` de forma `(D, C, h, w)`: devuelve un array `float` de forma
@@ -220,7 +274,7 @@ nb.tests(
 nb.md(
     r"""
     Un banco de 4 filtros de color sobre la foto: bordes verticales y horizontales (Sobel en los
-    tres canales), rojez y "azulez". La salida es un volumen $4 \times (H-2) \times (W-2)$: la
+    tres canales), rojez y "azulez". La salida es un volumen de forma `(4, H - 2, W - 2)`: la
     entrada de la siguiente capa de una CNN.
     """,
     concepts=["C4"],
@@ -245,7 +299,83 @@ nb.code(
 
 nb.md(
     r"""
-    ## 4. Convoluciones 1D, 2D y 3D
+    ## 4. Convolución $1 \times 1$: de color a gris
+
+    ¿Cómo se pasa una foto en color a escala de gris? La fórmula clásica (la de la televisión,
+    recomendación ITU-R BT.601) pondera los canales según lo sensible que es el ojo a cada color:
+
+    $$\text{gris}_{j,i} = 0.299\, \mathbf{x}_{R,j,i} + 0.587\, \mathbf{x}_{G,j,i} + 0.114\, \mathbf{x}_{B,j,i}$$
+
+    ¡Es una convolución RGB! Con un kernel de forma `(3, 1, 1)`, es decir $C = 3$ y
+    $h = w = 1$, la fórmula de la sección 2 se queda en
+    $\mathbf{o}_{j,i} = \sum_c \mathbf{x}_{c,j,i} \cdot \mathbf{u}_{c,0,0}$: en cada píxel, una
+    suma ponderada de sus canales, sin mirar a los vecinos. La salida tiene el mismo alto y ancho
+    que la entrada ($H - 1 + 1 = H$).
+
+    Es la primera **convolución $1 \times 1$** del curso. Con $D$ filtros de forma `(C, 1, 1)`
+    convierte $C$ canales en $D$ canales nuevos, píxel a píxel: GoogLeNet las usa en sus bloques
+    *inception* para reducir el número de canales antes de las convoluciones caras (cuaderno 6).
+
+    ✏️ **Ejercicio 3 (2 puntos).** Escribe `rgb_to_gray(x)` para `x` de forma `(3, H, W)`:
+    construye el kernel `(3, 1, 1)` con los pesos $(0.299, 0.587, 0.114)$ en el orden de los
+    canales (R, G, B) y aplícalo con tu `conv2d_rgb`. Devuelve un array `float` de forma
+    `(H, W)`. No redondees ni conviertas a `uint8`.
+    """,
+    concepts=["C4"],
+)
+
+nb.solution(
+    """
+    def rgb_to_gray(x):
+        \"\"\"Grayscale of a (3, H, W) RGB image as a 1 x 1 convolution with (0.299, 0.587, 0.114).\"\"\"
+        ### BEGIN SOLUTION
+        u = np.array([0.299, 0.587, 0.114]).reshape(3, 1, 1)
+        return conv2d_rgb(x, u)
+        ### END SOLUTION
+    """,
+    grade_id="rgb_to_gray",
+    concepts=["C4"],
+)
+
+nb.tests(
+    '''
+    """Comprueba rgb_to_gray en una imagen de 3 x 2 x 3 con un color puro en cada píxel."""
+    x = np.zeros((3, 2, 3))
+    x[0, 0, 0] = 100.0      # un píxel rojo
+    x[1, 0, 1] = 100.0      # uno verde
+    x[2, 0, 2] = 100.0      # uno azul
+    x[:, 1, :] = 200.0      # una fila gris claro: R = G = B = 200
+    g = rgb_to_gray(x)
+    expected = np.array([[29.9, 58.7, 11.4],
+                         [200.0, 200.0, 200.0]])
+    assert isinstance(g, np.ndarray), f"rgb_to_gray debe devolver un np.ndarray, no {type(g).__name__}."
+    assert g.shape == (2, 3), f"Para x de forma (3, 2, 3) la salida es (2, 3): un kernel 1 x 1 no encoge la imagen; recibida {g.shape}. {checks.explain_rgb_to_gray(g, x)}"
+    np.testing.assert_allclose(g, expected, err_msg=f"Esperado\\n{expected}\\nrecibido\\n{g}\\n{checks.explain_rgb_to_gray(g, x)}")
+    assert x[0, 0, 0] == 100.0, "rgb_to_gray ha modificado su entrada."
+    print("¡Bien! El gris es una convolución 1 x 1 de los tres canales.")
+    ### BEGIN HIDDEN TESTS
+    import cnncourse._grading as _grading
+    _grading.trusted(globals()).hidden_rgb_to_gray(rgb_to_gray, globals())
+    ### END HIDDEN TESTS
+    ''',
+    grade_id="test_rgb_to_gray",
+    points=2,
+)
+
+nb.code(
+    """
+    gray = rgb_to_gray(rgb)
+    print("foto", rgb.shape, "⊛ kernel (3, 1, 1) ->", gray.shape,
+          "| máxima diferencia con data.to_grayscale (que redondea a enteros):",
+          np.max(np.abs(gray - data.to_grayscale(rgb))))
+    plotting.show_images({"color": rgb, "rgb_to_gray(foto)": gray}, size=3.6);
+    """,
+    concepts=["C4"],
+)
+
+nb.md(
+    r"""
+    ## 5. Convoluciones 1D, 2D y 3D
 
     La operación de convolución se puede aplicar en múltiples dimensiones, pero las más comunes
     son **1D, 2D y 3D**. Lo que define el tipo es **en cuántas direcciones se desliza el kernel**,
@@ -259,8 +389,10 @@ nb.md(
 
     Una imagen RGB es un volumen, pero su convolución es 2D: el kernel ocupa los 3 canales y no se
     mueve entre ellos. En una convolución 3D el kernel es más corto que la profundidad y también se
-    desliza en ella. Con la suma de la sección 2 se construye directamente:
-    $\mathbf{o}[k] = \sum_{d} \mathbf{x}[k+d] \circledast \mathbf{u}[d]$.
+    desliza en ella. Con la suma de la sección 2 se construye directamente: para un vídeo de
+    forma `(T, H, W)` y un kernel `(t, h, w)`, el fotograma $f$ de la salida es
+    $\mathbf{o}[f] = \sum_{q=0}^{t-1} \mathbf{x}[f+q] \circledast \mathbf{u}[q]$, la misma suma
+    que en RGB pero con el kernel recorriendo también los fotogramas.
     """,
     concepts=["C5"],
 )
@@ -270,7 +402,7 @@ nb.code(
     def conv3d(x, u):
         \"\"\"3D cross-correlation (T, H, W) ⊛ (t, h, w) -> (T-t+1, H-h+1, W-w+1), from conv2d.\"\"\"
         T, t = x.shape[0], u.shape[0]
-        return np.stack([cnncourse.conv2d(x[k:k + t], u) for k in range(T - t + 1)])
+        return np.stack([cnncourse.conv2d(x[f:f + t], u) for f in range(T - t + 1)])
 
 
     # un "vídeo" de 6 fotogramas 16 x 16: un cuadrado que se mueve hacia la derecha
@@ -290,12 +422,14 @@ nb.md(
     r"""
     ## Resumen
 
-    * Una imagen en color son tres matrices $W \times H$ (R, G, B): un volumen
-      $C \times W \times H$ con valores en $[0, 255]$.
-    * Sobre ella seguimos aplicando una **convolución 2D**: el kernel es $C \times w \times h$ y
+    * Una imagen en color son tres matrices (R, G, B) con valores entre 0 y 255: un volumen que
+      la clase escribe $C \times W \times H$ y que en NumPy tiene forma `(C, H, W)`.
+    * Sobre ella seguimos aplicando una **convolución 2D**: el kernel tiene forma `(C, h, w)` y
       $\mathbf{o}_{j,i} = \sum_c (\mathbf{x}_c \circledast \mathbf{u}_c)[j,i]$; la salida es una
-      sola matriz $(W-w+1) \times (H-h+1)$.
-    * Con $D$ filtros la salida es $D \times (W-w+1) \times (H-h+1)$.
+      sola matriz de forma `(H - h + 1, W - w + 1)`.
+    * Con $D$ filtros de forma `(C, h, w)` la salida tiene forma `(D, H - h + 1, W - w + 1)`.
+    * Un kernel `(3, 1, 1)` con pesos $(0.299, 0.587, 0.114)$ pasa la foto a gris: una
+      **convolución $1 \times 1$**, que mezcla canales píxel a píxel (GoogLeNet, cuaderno 6).
     * Las convoluciones más comunes son 1D (señales), 2D (imágenes) y 3D (vídeo, volúmenes
       médicos); el tipo lo marca el número de direcciones en que se desliza el kernel.
 

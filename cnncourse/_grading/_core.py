@@ -1,35 +1,11 @@
-"""Trusted checks behind the graded exercises of the course notebooks (nbgrader).
+"""The tamper-proof machinery behind the course's hidden tests (see the package docstring).
 
-Not part of the public API. Two kinds of helpers live here:
-
-* ``explain_*`` functions, used by the *visible* test cells: given a wrong answer
-  they say in Spanish which classic mistake it looks like (kernel flipped, output
-  one element too long, channels not summed, rows and columns swapped, ...).
-* ``trusted(namespace)``, used by the *hidden* tests. It loads a fresh copy of this
-  file from disk (bypassing ``sys.modules``), audits the kernel for tampering and
-  returns the fresh module, whose ``hidden_*`` functions run the exercise checks.
-
-Why so careful: a student cell runs in the same Python process as the tests. It
-can rebind ``np.allclose`` to ``lambda *a, **k: True``, turn ``np.testing`` into
-no-ops, replace ``cnncourse.conv2d`` with its own function, shadow builtins, or
-return an object whose ``__eq__`` always says True. So the hidden checks
-
-1. refuse to run when numpy, cnncourse, builtins, IPython's traceback display or
-   this module were replaced since the setup cell imported this module (a snapshot
-   taken then) or look replaced now (functions whose code lives outside numpy's or
-   cnncourse's files, builtins that are no longer the C functions of ``builtins``);
-2. accept only a result whose type is exactly ``numpy.ndarray`` (checked with a
-   ``type`` taken from a literal, ``().__class__.__class__``, which no rebinding
-   reaches) with a float dtype, converted with ``ndarray.tolist`` (a method of an
-   immutable C type) to plain Python floats;
-3. compare those floats one by one with plain arithmetic against expected values
-   computed here by pure-Python loops on lists, from inputs generated here
-   (random sizes, seeded from ``os.urandom`` so answers cannot be hard-coded).
-
-An in-process check can never be perfect (a student who writes a fake
-``cnncourse._grading`` into ``sys.modules`` before the hidden test runs, or who
-patches ``importlib``, can still fool it); the grading pipeline should also look
-at the cell's execution status, not only at its outputs.
+Primitives taken from literals, the snapshot of numpy / cnncourse / builtins / IPython
+taken when the package is first imported, the audit, the fresh loading of the package
+from disk that ``trusted()`` relies on, strict conversion and comparison of results in
+plain Python, the seeded input generator, the reference loops on lists, and the guards
+used while a student function runs. The per-notebook modules (``nb01.py``, ...) build
+their ``explain_*`` and ``hidden_*`` functions on top of these.
 """
 
 from __future__ import annotations
@@ -99,7 +75,7 @@ def _filename_of(fn):
 
 
 _NUMPY_ROOT = _dirname(_np.__file__)
-_HERE = _dirname(__file__)
+_HERE = _dirname(_dirname(__file__))  # cnncourse/, not cnncourse/_grading/
 
 _BUILTIN_TYPES_BY_LITERAL = {
     "type": _type,
@@ -338,43 +314,6 @@ def getattr_fn(bound):
     return bound
 
 
-def _audit_self(problems, original):
-    """The module the setup cell imported must still hold this file's functions."""
-    if original is None:
-        return None
-    if _type(original) is not _module:
-        problems.append("cnncourse._grading")
-        return None
-    theirs = original.__dict__
-
-    def same(a, b):
-        return (
-            _type(a) is _function
-            and _type(b) is _function
-            and a.__code__.co_code == b.__code__.co_code
-            and a.__code__.co_consts == b.__code__.co_consts
-        )
-
-    for key, value in _dict.items(globals_of_this_module()):
-        if _type(value) is _function and value.__module__ == __name__:
-            if not same(_dict.get(theirs, key), value):
-                problems.append("cnncourse._grading." + key)
-        elif _type(value) is _type and value.__module__ == __name__:
-            other = _dict.get(theirs, key)
-            if _type(other) is not _type:
-                problems.append("cnncourse._grading." + key)
-                continue
-            mine_members = _dict(_type.__getattribute__(value, "__dict__"))
-            their_members = _dict(_type.__getattribute__(other, "__dict__"))
-            for attr, member in _dict.items(mine_members):
-                if _type(member) is _function:
-                    theirs_member = _dict.get(their_members, attr)
-                    if not same(theirs_member, member):
-                        problems.append(f"cnncourse._grading.{key}.{attr}")
-    snap = _dict.get(theirs, "_SNAPSHOT")
-    return snap if _type(snap) is _dict else None
-
-
 def globals_of_this_module():
     return (lambda: 0).__globals__
 
@@ -390,13 +329,135 @@ def _audit_namespace(problems, ns):
             problems.append(key)
 
 
-def audit(namespace=None, original=None):
-    """Raise AssertionError (in Spanish) if anything the checks rely on was tampered with."""
+# --------------------------------------------------------------------------------------
+# The package itself: fresh copies from disk, compared with what the setup cell imported
+# --------------------------------------------------------------------------------------
+_PACKAGE = "cnncourse._grading"
+_FRESH_PREFIX = "_cnncourse_grading_trusted_"
+
+
+def _same(a, b):
+    return (
+        _type(a) is _function
+        and _type(b) is _function
+        and a.__code__.co_code == b.__code__.co_code
+        and a.__code__.co_consts == b.__code__.co_consts
+    )
+
+
+def _is_in(name, package):
+    """True when module name ``name`` is ``package`` or one of its submodules."""
+    return _type(name) is _str and (name == package or _str.startswith(name, package + "."))
+
+
+def _is_one_of(obj, objs):
+    for o in objs:
+        if o is obj:
+            return True
+    return False
+
+
+def _fresh_pairs(problems, fresh):
+    """(name, module in sys.modules or None, fresh copy) for the package and its modules."""
+    if _type(fresh) is not _module:
+        problems.append(_PACKAGE)
+        return []
+    pkg = fresh.__dict__
+    pairs = [(_PACKAGE, _dict.get(_sys.modules, _PACKAGE), fresh)]
+    notebooks = _dict.get(pkg, "NOTEBOOKS")
+    for name in ("_core",) + (notebooks if _type(notebooks) is _tuple else ()):
+        mod = _dict.get(pkg, name)
+        label = _PACKAGE + "." + name
+        if _type(mod) is not _module:
+            problems.append(label)
+            continue
+        pairs.append((label, _dict.get(_sys.modules, label), mod))
+    return pairs
+
+
+def _audit_wiring(problems, pairs, parent):
+    """The fresh copies use one another (and this module), never the sys.modules ones."""
+    fresh_dicts = [fresh.__dict__ for _, _, fresh in pairs]
+    if not _is_one_of(globals_of_this_module(), fresh_dicts):
+        problems.append(_PACKAGE + "._core")
+    for label, _, fresh in pairs:
+        for key, value in _dict.items(fresh.__dict__):
+            t = _type(value)
+            if t is _function:
+                origin = value.__module__
+                ok = not _is_in(origin, _PACKAGE) and (
+                    not _is_in(origin, parent) or _is_one_of(value.__globals__, fresh_dicts)
+                )
+            elif t is _type:
+                ok = not _is_in(value.__module__, _PACKAGE)
+            elif t is _module:
+                origin = _dict.get(value.__dict__, "__name__")
+                ok = not _is_in(origin, _PACKAGE) and (
+                    not _is_in(origin, parent) or _is_one_of(value.__dict__, fresh_dicts)
+                )
+            else:
+                ok = True
+            if not ok:
+                problems.append(label + "." + key)
+
+
+def _audit_self(problems, pairs, parent):
+    """The modules the setup cell imported must still hold the functions on disk.
+
+    Every function and class defined in a fresh copy (the package re-exports those of its
+    modules) must have the same code under the same name in the module of the same name
+    in sys.modules. Returns the snapshot taken when the package was first imported (this
+    module's own if the package is not in sys.modules, None if that snapshot is gone).
+    """
+    snapshots = []
+    for label, original, fresh in pairs:
+        if original is None:
+            continue
+        if _type(original) is not _module:
+            problems.append(label)
+            continue
+        theirs = original.__dict__
+        for key, value in _dict.items(fresh.__dict__):
+            if _type(value) is _function and _is_in(value.__module__, parent):
+                if not _same(_dict.get(theirs, key), value):
+                    problems.append(label + "." + key)
+            elif _type(value) is _type and _is_in(value.__module__, parent):
+                other = _dict.get(theirs, key)
+                if _type(other) is not _type:
+                    problems.append(label + "." + key)
+                    continue
+                mine_members = _dict(_type.__getattribute__(value, "__dict__"))
+                their_members = _dict(_type.__getattribute__(other, "__dict__"))
+                for attr, member in _dict.items(mine_members):
+                    if _type(member) is _function:
+                        if not _same(_dict.get(their_members, attr), member):
+                            problems.append(f"{label}.{key}.{attr}")
+        if label == _PACKAGE or label == _PACKAGE + "._core":
+            snap = _dict.get(theirs, "_SNAPSHOT")
+            snapshots.append(snap if _type(snap) is _dict else None)
+    if not _n(snapshots):
+        return _SNAPSHOT
+    for snap in snapshots:
+        if snap is not snapshots[0]:
+            problems.append(_PACKAGE + "._SNAPSHOT")
+    return snapshots[0]
+
+
+def audit(namespace=None, fresh=None):
+    """Raise AssertionError (in Spanish) if anything the checks rely on was tampered with.
+
+    ``fresh`` is the package as ``trusted()`` loaded it from disk: its modules are then
+    compared with the ones in sys.modules, and the baseline is the snapshot those took
+    when the setup cell imported the package. Without it, this module's snapshot is used.
+    """
     problems = []
     _audit_builtins(problems)
-    snapshot = _audit_self(problems, original)
-    if snapshot is None and original is None:
-        snapshot = _SNAPSHOT
+    snapshot = _SNAPSHOT
+    if fresh is not None:
+        pairs = _fresh_pairs(problems, fresh)
+        parent = _dict.get(fresh.__dict__, "__name__") if _type(fresh) is _module else None
+        _audit_wiring(problems, pairs, parent)
+        snapshot = _audit_self(problems, pairs, parent)
     _audit_modules(problems, snapshot)
     _audit_shell(problems, snapshot)
     _audit_namespace(problems, namespace)
@@ -413,26 +474,70 @@ def audit(namespace=None, original=None):
         )
 
 
-def _load_fresh():
-    from importlib.machinery import SourceFileLoader
-    from importlib.util import module_from_spec, spec_from_loader
+def _module_from_file(name, filename, package=False):
+    """A new, not yet executed module ``name`` for ``filename`` in this package's folder.
 
-    loader = SourceFileLoader("cnncourse._grading_trusted", __file__)
-    spec = spec_from_loader(loader.name, loader)
-    mod = module_from_spec(spec)
+    The folder comes from the code object of this very function (not from a global such
+    as ``__file__``, which a student cell could rebind).
+    """
+    from importlib.machinery import SourceFileLoader
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    path = _dirname((lambda: 0).__code__.co_filename) + _os.sep + filename
+    loader = SourceFileLoader(name, path)
+    spec = spec_from_file_location(
+        name, path, loader=loader, submodule_search_locations=[] if package else None
+    )
+    return module_from_spec(spec), loader
+
+
+def _load_fresh():
+    """(package, core): fresh copies of the package and of this module, read from disk.
+
+    They get a throwaway name, ``_cnncourse_grading_trusted_<random>``, and stay in
+    sys.modules only while the package's ``__init__`` runs (its relative imports resolve
+    there; its notebook modules are loaded by ``_submodule`` below, wired to this fresh
+    core). Afterwards nothing but the caller holds them.
+    """
+    parent = _FRESH_PREFIX + _os.urandom(8).hex()
+    core, core_loader = _module_from_file(parent + "._core", "_core.py")
+    core_loader.exec_module(core)
+    pkg, pkg_loader = _module_from_file(parent, "__init__.py", package=True)
+    pkg.__dict__["_core"] = core
+    added = (parent, parent + "._core")
+    _sys.modules[parent] = pkg
+    _sys.modules[parent + "._core"] = core
+    try:
+        pkg_loader.exec_module(pkg)
+    finally:
+        for name in added:
+            _dict.pop(_sys.modules, name, None)
+    return pkg, core
+
+
+def _submodule(package, name):
+    """The notebook module ``package.name``: a normal import for the real package, a
+    fresh copy from disk (whose ``from ._core import ...`` finds the fresh core) for the
+    throwaway package of ``_load_fresh``."""
+    if not _str.startswith(package, _FRESH_PREFIX):
+        from importlib import import_module
+
+        return import_module(package + "." + name)
+    mod, loader = _module_from_file(package + "." + name, name + ".py")
     loader.exec_module(mod)
     return mod
 
 
-def trusted(namespace=None):
-    """A fresh copy of this module, loaded from disk, after a tamper audit.
+def _exports(module):
+    """What the package re-exports from ``module``: every name but the dunders."""
+    return {k: v for k, v in _dict.items(module.__dict__) if not _str.startswith(k, "__")}
 
-    Hidden test cells call ``trusted(globals())`` and then its ``hidden_*`` checks.
-    """
-    original = _dict.get(_sys.modules, "cnncourse._grading")
-    fresh = _load_fresh()
-    fresh.audit(namespace, original=original)
-    return fresh
+
+def _trusted(namespace=None):
+    """Load the package afresh, run the fresh core's audit, return the fresh package."""
+    pkg, core = _load_fresh()
+    core.audit(namespace, fresh=pkg)
+    return pkg
 
 
 # --------------------------------------------------------------------------------------
@@ -614,106 +719,6 @@ def _as_lists(a):
     return a
 
 
-def explain_conv1d(got, x, u):
-    """Spanish hint for a wrong 1D result ``got`` of x ⊛ u, or '' if nothing matches."""
-    x, u = _as_lists(x), _as_lists(u)
-    W, w = _n(x), _n(u)
-    try:
-        g = _np.asarray(got, dtype=_np.float64)
-    except Exception:  # noqa: BLE001 - any object a student returns
-        return "El resultado no se puede convertir en un array de números."
-    if g.ndim != 1:
-        return f"La salida debe ser un vector 1D; la tuya tiene forma {g.shape}."
-    n = g.shape[0]
-    if n != W - w + 1:
-        hint = f"La salida debe tener W - w + 1 = {W} - {w} + 1 = {W - w + 1} elementos; tiene {n}."
-        if n == W - w:
-            hint += " Parece un error por uno: el bucle debe llegar hasta i = W - w incluido."
-        elif n == W:
-            hint += " Parece que recorres toda la entrada: la ventana se sale del vector."
-        return hint
-    gl = _np.ndarray.tolist(g)
-    if close_lists(gl, ref_conv1d(x, _flip1(u))):
-        return (
-            "Has girado el kernel: eso es la convolución de las matemáticas (np.convolve). "
-            "En deep learning 'convolución' es correlación cruzada: x[m + i] * u[m], sin girar."
-        )
-    return ""
-
-
-def explain_conv2d(got, x, u):
-    """Spanish hint for a wrong grayscale 2D result ``got`` of x ⊛ u."""
-    x, u = _as_lists(x), _as_lists(u)
-    H, W, h, w = _n(x), _n(x[0]), _n(u), _n(u[0])
-    try:
-        g = _np.asarray(got, dtype=_np.float64)
-    except Exception:  # noqa: BLE001
-        return "El resultado no se puede convertir en un array de números."
-    exp_shape = (H - h + 1, W - w + 1)
-    if g.ndim != 2:
-        return (
-            f"La salida debe ser una matriz 2D de forma {exp_shape}; la tuya tiene forma {g.shape}."
-        )
-    if g.shape != exp_shape:
-        if g.shape == (exp_shape[1], exp_shape[0]):
-            return (
-                f"Forma {g.shape} en vez de {exp_shape}: parece que has intercambiado filas y "
-                "columnas. En NumPy la imagen es (H, W): filas primero, o[j, i] con j la fila."
-            )
-        if g.shape in ((exp_shape[0] - 1, exp_shape[1] - 1), (H - h, W - w)):
-            return (
-                f"Forma {g.shape} en vez de {exp_shape}: error por uno; la salida tiene "
-                "(H - h + 1) x (W - w + 1) posiciones."
-            )
-        if g.shape == (H, W):
-            return (
-                f"Forma {g.shape} en vez de {exp_shape}: sin padding la salida es más "
-                "pequeña que la entrada, (H - h + 1) x (W - w + 1)."
-            )
-        return f"Forma {g.shape} en vez de {exp_shape} = (H - h + 1, W - w + 1)."
-    gl = _np.ndarray.tolist(g)
-    if close_lists(gl, ref_conv2d(x, _flip2(u))):
-        return (
-            "Has girado el kernel (convolución matemática, como scipy.signal.convolve2d). "
-            "Aquí se usa correlación cruzada: x[n + j, m + i] * u[n, m]."
-        )
-    if h == w and close_lists(gl, ref_conv2d(x, _transpose(u))):
-        return (
-            "Parece que usas el kernel traspuesto: u[m, n] en lugar de u[n, m] "
-            "(n recorre filas, m columnas)."
-        )
-    return ""
-
-
-def explain_conv_rgb(got, x, u):
-    """Spanish hint for a wrong multi-channel result (C, H, W) ⊛ (C, h, w) -> (Ho, Wo)."""
-    x, u = _as_lists(x), _as_lists(u)
-    C, H, W = _n(x), _n(x[0]), _n(x[0][0])
-    h, w = _n(u[0]), _n(u[0][0])
-    exp_shape = (H - h + 1, W - w + 1)
-    try:
-        g = _np.asarray(got, dtype=_np.float64)
-    except Exception:  # noqa: BLE001
-        return "El resultado no se puede convertir en un array de números."
-    if g.shape == (C,) + exp_shape:
-        return (
-            f"Forma {g.shape}: has calculado una salida por canal pero no las has sumado. "
-            "Con un filtro C x h x w la salida es 2D: o = sum_c (x_c ⊛ u_c)."
-        )
-    if g.ndim != 2 or g.shape != exp_shape:
-        if g.shape == (exp_shape[1], exp_shape[0]):
-            return f"Forma {g.shape} en vez de {exp_shape}: filas y columnas intercambiadas."
-        return f"La salida debe tener forma (H - h + 1, W - w + 1) = {exp_shape}; tiene {g.shape}."
-    gl = _np.ndarray.tolist(g)
-    if close_lists(gl, ref_conv2d(x[0], u[0])):
-        return "Solo has usado el canal 0: hay que sumar la contribución de los C canales."
-    if C > 1 and close_lists(gl, _scale(ref_conv_rgb(x, u), 1.0 / C)):
-        return "Has hecho la media de los canales; la fórmula los suma (sin dividir por C)."
-    if close_lists(gl, ref_conv_rgb(x, [_flip2(c) for c in u])):
-        return "Has girado el kernel: aquí la convolución es correlación cruzada, sin girar."
-    return ""
-
-
 # --------------------------------------------------------------------------------------
 # Guards used while a student function runs
 # --------------------------------------------------------------------------------------
@@ -863,226 +868,3 @@ def _check(got, expected, name, hint_fn=None, hint_args=()):
             f"{name} no da el valor esperado para una entrada de forma "
             f"{_shape_of(hint_args[0]) if hint_args else '?'}. {hint}".strip()
         )
-
-
-# --------------------------------------------------------------------------------------
-# Hidden checks, one per graded exercise
-# --------------------------------------------------------------------------------------
-def hidden_dense_params(fn):
-    """dense_params(height, width, units) = height * width * units + units."""
-    rng = _Rng()
-    cases = [(100, 100, 1000), (1, 1, 1), (28, 28, 10), (3, 5, 7)]
-    cases += [(rng.integers(1, 300), rng.integers(1, 300), rng.integers(1, 50)) for _ in range(4)]
-    for H, W, units in cases:
-        got = fn(H, W, units)
-        exp = H * W * units + units
-        if _type(got) is not _int and _type(got) not in (_np.int64, _np.int32, _np.intp):
-            _fail(f"dense_params debe devolver un entero; devolvió un {_type(got).__name__}.")
-        got = _int(got.item() if _type(got) is not _int else got)
-        if got != exp:
-            if got == H * W * units:
-                _fail(f"dense_params({H}, {W}, {units}) = {got}: faltan los {units} sesgos.")
-            if got == H * W:
-                _fail(
-                    f"dense_params({H}, {W}, {units}) = {got}: hay {units} neuronas, cada una "
-                    "con su propio peso por píxel."
-                )
-            _fail(f"dense_params({H}, {W}, {units}) devolvió {got}; se esperaba {exp}.")
-
-
-def hidden_conv1d(fn, namespace=None, name="conv1d_loops", forbid=True):
-    """Other sizes, w = 1, w = W, flips, in-place, type and dtype."""
-    rng = _Rng()
-    cases = [([0, 0, 0, 0, 1, 2, 3, 3], [-1, 1])]
-    for _ in range(4):
-        W = rng.integers(3, 12)
-        w = rng.integers(2, W)
-        cases.append((rng.values((W,)), rng.nonsymmetric((w,))))
-    W = rng.integers(2, 9)
-    cases.append((rng.values((W,)), rng.nonsymmetric((W,))))  # kernel as long as input
-    cases.append((rng.values((6,)), [rng.values((1,))[0] or 2.0]))  # 1-element kernel
-    for x, u in cases:
-        x = [_float(v) for v in x]
-        u = [_float(v) for v in u]
-        got = _call(fn, (x, u), name, namespace, forbid=forbid)
-        _check(got, ref_conv1d(x, u), name, explain_conv1d, (x, u))
-
-
-def hidden_rising_edges(fn, namespace=None, name="find_rising_edges"):
-    """Indices i where x[i + 1] - x[i] > threshold, as an integer array."""
-    rng = _Rng()
-    cases = [([0, 0, 0, 0, 1, 2, 3, 3], 0.5), ([3, 3, 2, 1, 0, 0], 0.5), ([0, 1], 0.5)]
-    for _ in range(4):
-        n = rng.integers(5, 40)
-        levels = [_float(rng.integers(0, 1)) * 2.0 for _ in range(n)]
-        cases.append((levels, 1.0))
-    cases.append(([0.0, 0.4, 0.8, 2.0, 2.1, 0.0, 1.0], 0.3))
-    for x, thr in cases:
-        x = [_float(v) for v in x]
-        exp = [i for i in range(len(x) - 1) if x[i + 1] - x[i] > thr]
-        got = _call(lambda a, t=thr: fn(a, t), (x,), name, namespace, forbid=False)
-        if _type(got) is not _np.ndarray or got.dtype.kind not in "iu":
-            _fail(
-                f"{name} debe devolver un numpy.ndarray de enteros (índices); devolvió "
-                f"{_type(got).__name__} {getattr(got, 'dtype', '')}."
-            )
-        if _tuple(got.shape) != (len(exp),):
-            _fail(
-                f"{name}({x}, threshold={thr}) devolvió forma {_tuple(got.shape)}; se "
-                f"esperaban {len(exp)} índices: {exp}."
-            )
-        vals = _np.ndarray.tolist(got)
-        if vals != exp:
-            if vals == [e + 1 for e in exp]:
-                _fail(
-                    f"{name} devuelve i + 1 (la muestra ya alta); se pide el índice i de la "
-                    f"salida de x ⊛ (-1, 1). Esperado {exp}, recibido {vals}."
-                )
-            _fail(f"{name}({x}, threshold={thr}): esperado {exp}, recibido {vals}.")
-
-
-def hidden_conv1d_numba(fn, namespace=None, name="conv1d_numba"):
-    """The @numba.njit version: a numba dispatcher that computes C1."""
-    try:
-        from numba.core.registry import CPUDispatcher
-    except Exception:  # noqa: BLE001
-        CPUDispatcher = None
-    if CPUDispatcher is not None and _type(fn) is not CPUDispatcher:
-        _fail(f"{name} debe estar decorada con @numba.njit (es un {_type(fn).__name__}).")
-    hidden_conv1d(fn, namespace, name=name)
-    rng = _Rng()
-    x = rng.values((500,))
-    u = rng.nonsymmetric((7,))
-    _check(_call(fn, (x, u), name, namespace), ref_conv1d(x, u), name, explain_conv1d, (x, u))
-
-
-def hidden_conv2d(fn, namespace=None, name="conv2d_loops"):
-    """Non-square inputs and kernels (rows vs columns), 1 x 1 and full-size kernels."""
-    rng = _Rng()
-    cases = []
-    for _ in range(3):
-        H = rng.integers(4, 9)
-        W = H + rng.integers(1, 4)  # never square
-        h = rng.integers(1, 3)
-        w = h + 1
-        cases.append((rng.values((H, W)), rng.nonsymmetric((h, w))))
-    cases.append((rng.values((7, 5)), rng.nonsymmetric((3, 2))))
-    cases.append((rng.values((5, 5)), rng.nonsymmetric((3, 3))))
-    cases.append((rng.values((4, 6)), rng.nonsymmetric((4, 6))))  # kernel = whole image
-    cases.append((rng.values((3, 4)), [[2.5]]))
-    for x, u in cases:
-        got = _call(fn, (x, u), name, namespace)
-        _check(got, ref_conv2d(x, u), name, explain_conv2d, (x, u))
-
-
-def hidden_unit_range(fn, name="to_unit_range"):
-    """uint8 [0, 255] -> float [-1, 1] with x / 127.5 - 1, no uint8 overflow."""
-    rng = _Rng()
-    imgs = [[[0, 255], [128, 1]], rng.values((5, 7), 0, 255), [[255] * 3] * 2]
-    for img in imgs:
-        a = _np.array(img, dtype=_np.uint8)
-        before = _np.ndarray.tolist(a)
-        got = fn(a)
-        if _np.ndarray.tolist(a) != before:
-            _fail(f"{name} ha modificado la imagen de entrada.")
-        exp = [[v / 127.5 - 1.0 for v in row] for row in before]
-        values = strict_floats(got, _shape_of(exp), name)
-        if not close_lists(values, exp):
-            _fail(
-                f"{name} no lleva [0, 255] a [-1, 1] con x / 127.5 - 1: por ejemplo 0 -> -1, "
-                "255 -> 1. Si multiplicas un uint8 por 2 antes de convertir a float, se "
-                "desborda (200 * 2 = 144 en uint8)."
-            )
-
-
-def _ref_loss_grad(x, u, t):
-    N = _n(x)
-    h, w = _n(u), _n(u[0])
-    Ho, Wo = _n(t[0]), _n(t[0][0])
-    g = [[0.0] * w for _ in range(h)]
-    for k in range(N):
-        o = ref_conv2d(x[k], u)
-        for j in range(Ho):
-            for i in range(Wo):
-                e = o[j][i] - t[k][j][i]
-                for n in range(h):
-                    for m in range(w):
-                        g[n][m] += 2.0 * e * x[k][n + j][m + i] / (N * Ho * Wo)
-    return g
-
-
-def hidden_loss_grad(fn, namespace=None, name="loss_grad"):
-    """dL/du for L = mean((x ⊛ u - t)^2) over a batch (N, H, W)."""
-    rng = _Rng()
-    cases = []
-    for N, H, W, h, w in ((1, 4, 5, 2, 3), (3, 6, 5, 3, 2), (2, 5, 5, 3, 3)):
-        x = rng.values((N, H, W))
-        u = rng.nonsymmetric((h, w))
-        t = rng.values((N, H - h + 1, W - w + 1))
-        cases.append((x, u, t))
-    for x, u, t in cases:
-        got = _call(fn, (x, u, t), name, namespace, forbid=False)
-        exp = _ref_loss_grad(x, u, t)
-        try:
-            values = strict_floats(got, _shape_of(exp), name)
-        except _AssertionError as err:
-            _fail(f"{err} El gradiente tiene la misma forma que el kernel u.")
-        if close_lists(values, exp):
-            continue
-        N, Ho, Wo = _n(t), _n(t[0]), _n(t[0][0])
-        hints = (
-            (_scale(exp, 0.5), "falta el factor 2 de la derivada de (o - t)^2"),
-            (_scale(exp, -1.0), "el signo está cambiado: el error es o - t, no t - o"),
-            (_scale(exp, N * Ho * Wo), "has sumado en vez de promediar: divide entre N·Ho·Wo"),
-            (_scale(exp, N), "divide entre el número total de salidas N·Ho·Wo, no solo Ho·Wo"),
-            (_scale(exp, 1.0 / N), "has dividido dos veces por N"),
-        )
-        for variant, hint in hints:
-            if close_lists(values, variant):
-                _fail(f"{name}: {hint}.")
-        _fail(
-            f"{name} no coincide con dL/du[n, m] = 2/(N·Ho·Wo) · sum_k sum_j sum_i "
-            "(o - t)[k, j, i] · x[k, n + j, m + i] para una entrada de forma "
-            f"{_shape_of(x)} y un kernel {_shape_of(u)}."
-        )
-
-
-def hidden_conv_rgb(fn, namespace=None, name="conv2d_rgb"):
-    """C = 1..4 channels, non-square images and kernels."""
-    rng = _Rng()
-    cases = []
-    for C in (3, 1, 2, 4):
-        H = rng.integers(4, 7)
-        W = H + rng.integers(1, 3)
-        h = rng.integers(1, 3)
-        w = h + 1 if C != 2 else h
-        cases.append((rng.values((C, H, W)), rng.nonsymmetric((C, h, w))))
-    cases.append((rng.values((3, 3, 3)), rng.nonsymmetric((3, 3, 3))))
-    for x, u in cases:
-        got = _call(fn, (x, u), name, namespace, allow_2d=True)
-        _check(got, ref_conv_rgb(x, u), name, explain_conv_rgb, (x, u))
-
-
-def hidden_conv_multi(fn, namespace=None, name="conv2d_multi"):
-    """D filters of shape (C, h, w) give D output maps, in order."""
-    rng = _Rng()
-    for C, D in ((3, 2), (1, 3), (2, 1), (3, 4)):
-        H = rng.integers(4, 7)
-        W = H + 1
-        x = rng.values((C, H, W))
-        filters = [rng.nonsymmetric((C, 2, 3)) for _ in range(D)]
-        got = _call(fn, (x, filters), name, namespace, allow_2d=True)
-        exp = [ref_conv_rgb(x, f) for f in filters]
-        shape = _shape_of(exp)
-        try:
-            values = strict_floats(got, shape, name)
-        except _AssertionError as err:
-            extra = ""
-            if _type(got) is _np.ndarray and _tuple(got.shape) == (shape[1], shape[2], D):
-                extra = " Los mapas van en el primer eje: (D, Ho, Wo), no (Ho, Wo, D)."
-            _fail(f"{err}{extra}")
-        if not close_lists(values, exp):
-            _fail(
-                f"{name}: el mapa d debe ser conv2d_rgb(x, filters[d]) para cada filtro d, en "
-                f"orden (entrada {_shape_of(x)}, filtros {_shape_of(filters)})."
-            )
