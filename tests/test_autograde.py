@@ -81,7 +81,10 @@ def test_nbgrader_config_file_uses_the_same_stubs():
 
     c = Config()
     path = Path(course_mod.__file__).with_name("nbgrader_config.py")
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), {"get_config": lambda: c})
+    exec(
+        compile(path.read_text(encoding="utf-8"), str(path), "exec"),
+        {"get_config": lambda: c, "__file__": str(path)},
+    )
     assert c.ClearSolutions.code_stub == {"python": course_mod.CODE_STUB}
     assert c.ClearSolutions.text_stub == course_mod.TEXT_STUB
 

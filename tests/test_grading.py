@@ -70,7 +70,7 @@ def test_right_answers_always_pass(G):
 @pytest.mark.parametrize(
     "check, wrong, match",
     [
-        ("hidden_conv1d", lambda x, u: conv1d_ok(x, u[::-1]), "girado"),
+        ("hidden_conv1d", lambda x, u: conv1d_ok(x, u[::-1]), "invertido"),
         ("hidden_conv1d", lambda x, u: conv1d_ok(x, u)[:-1], "error por uno"),
         ("hidden_conv1d", lambda x, u: list(conv1d_ok(x, u)), "numpy.ndarray"),
         ("hidden_conv1d", lambda x, u: cnncourse.conv1d(x, u), "conv1d"),
@@ -143,7 +143,7 @@ def test_audit_flags_patched_builtins_and_grader(monkeypatch):
 def test_explain_messages_are_spanish_hints():
     x = np.array([0, 0, 0, 0, 1, 2, 3, 3.0])
     u = np.array([-1, 1.0])
-    assert "girado" in grading.explain_conv1d(np.convolve(x, u, "valid"), x, u)
+    assert "invertido" in grading.explain_conv1d(np.convolve(x, u, "valid"), x, u)
     assert "W - w + 1" in grading.explain_conv1d(np.zeros(6), x, u)
     assert grading.explain_conv1d(cnncourse.conv1d(x, u), x, u) == ""
     img = np.arange(12.0).reshape(3, 4)

@@ -224,6 +224,11 @@ WRONG = {
                 def conv1d_numba(x, u):
                     return cnncourse.conv1d(x, u)
                 """,
+            "library_inside_njit": """
+                @numba.njit
+                def conv1d_numba(x, u):
+                    return cnncourse.conv1d(x, u)
+                """,
         },
     },
     "02_conv2d.ipynb": {
@@ -380,6 +385,7 @@ WRONG = {
 HINTS = {
     ("01_conv1d.ipynb", "conv1d_loops", "flipped"): "invertido el kernel",
     ("01_conv1d.ipynb", "conv1d_loops", "off_by_one"): "error por uno",
+    ("01_conv1d.ipynb", "conv1d_numba", "library_inside_njit"): "llamar dentro a cnncourse",
     ("02_conv2d.ipynb", "conv2d_loops", "lecture_order_kernel_shape"): "h, w = u.shape",
     ("02_conv2d.ipynb", "conv2d_loops", "transposed_kernel"): "traspuesto",
     ("02_conv2d.ipynb", "conv2d_loops", "flipped"): "girado el kernel",

@@ -79,21 +79,18 @@ def _pad_lists(x, top, bottom, left, right, fill=None):
     return rows
 
 
-def _windows(xp, u, stride, tap=1, size=None):
+def _windows(xp, u, stride, tap=1):
     """o[j][i] = sum_n sum_m xp[s*j + tap*n][s*i + tap*m] * u[n][m] on an already padded xp.
 
-    ``tap`` > 1 spreads the kernel's cells (a stride wrongly applied to the kernel index);
-    ``size`` forces the output size (Ho, Wo). None when a window leaves xp.
+    The output size is the lecture's, floor((Hp - h)/s) + 1 per axis. ``tap`` > 1 spreads
+    the kernel's cells (a stride wrongly applied to the kernel index too). None when the
+    kernel is larger than xp or a window leaves it.
     """
     Hp, Wp = _n(xp), _n(xp[0])
     h, w = _n(u), _n(u[0])
-    if size is None:
-        if Hp < h or Wp < w:
-            return None
-        size = ((Hp - h) // stride + 1, (Wp - w) // stride + 1)
-    Ho, Wo = size
-    if Ho <= 0 or Wo <= 0:
+    if Hp < h or Wp < w:
         return None
+    Ho, Wo = (Hp - h) // stride + 1, (Wp - w) // stride + 1
     if stride * (Ho - 1) + tap * (h - 1) >= Hp or stride * (Wo - 1) + tap * (w - 1) >= Wp:
         return None
     out = []
@@ -176,7 +173,7 @@ def explain_output_size(got, n, k, padding=0, stride=1):
         )
     value = _nb04_int(got)
     if value is None:
-        return f"Devuelve un int; devolviste un {_type(got).__name__}."
+        return f"Devuelve un int; has devuelto un {_type(got).__name__}."
     if value == exp:
         return ""
     ceil = -(-span // s) + 1
@@ -405,7 +402,7 @@ def explain_layer_params(got, in_channels, out_channels, kernel_size):
         (D * C * h * w, "Faltan los sesgos: cada filtro tiene uno, D en total."),
         (
             D * (h * w + 1),
-            "Faltan los canales de entrada: cada filtro tiene C × h × w pesos, una capa "
+            "Faltan los canales de entrada: cada filtro tiene C × h × w pesos, una matriz "
             "h × w por cada canal de la entrada.",
         ),
         (
