@@ -21,8 +21,10 @@ from ._core import (
     _as_lists,
     _AssertionError,
     _code_names,
+    _dict,
     _fail,
     _float,
+    _function,
     _irange,
     _list,
     _n,
@@ -416,6 +418,16 @@ class _PoolTripwire(_Tripwire):
         return self
 
 
+def _own_function(namespace, key):
+    """True when ``key`` names a function the student defined in the notebook (a helper
+    that happens to be called ``pool2d``, say): not a library function to forbid. Calls
+    to the library's own function are still caught at run time by the tripwire."""
+    if _type(namespace) is not _dict:
+        return False
+    value = _dict.get(namespace, key)
+    return _type(value) is _function and value.__module__ == "__main__"
+
+
 def _pool_call(fn, args, name, namespace=None):
     """Call the student's function on copies of ``args`` with no library pooling or
     convolution at hand; check that the inputs survive."""
@@ -424,11 +436,15 @@ def _pool_call(fn, args, name, namespace=None):
     code = _python_code(fn)
     if code is not None:
         names = _code_names(code, [])
-        bad = [n for n in names if n in _POOL_NAMES or n in _FORBIDDEN_NAMES]
+        bad = [
+            n
+            for n in names
+            if (n in _POOL_NAMES or n in _FORBIDDEN_NAMES) and not _own_function(namespace, n)
+        ]
         if bad:
             _fail(
-                f"{name} usa {sorted(set(bad))}: en este ejercicio hay que escribir el pooling "
-                "uno mismo, con bucles (y NumPy sobre cada ventana), no llamar a uno ya hecho."
+                f"{name} usa {sorted(set(bad))}: en este ejercicio tienes que escribir el pooling "
+                "tú mismo, con bucles (y NumPy sobre cada ventana), no llamar a uno ya hecho."
             )
     with _PoolTripwire(namespace) as wire:
         try:
@@ -436,14 +452,14 @@ def _pool_call(fn, args, name, namespace=None):
         except _AssertionError:
             if wire.used:
                 _fail(
-                    f"{name} llama a {wire.used[0]}: en este ejercicio hay que escribir el "
-                    "pooling uno mismo."
+                    f"{name} llama a {wire.used[0]}: en este ejercicio tienes que escribir "
+                    "el pooling tú mismo."
                 )
             raise
     if wire.used:
         _fail(
-            f"{name} llama a {wire.used[0]}: en este ejercicio hay que escribir el pooling "
-            "uno mismo."
+            f"{name} llama a {wire.used[0]}: en este ejercicio tienes que escribir el "
+            "pooling tú mismo."
         )
     for k, (a, b) in enumerate(zip(arrays, before, strict=True)):
         if _type(a) is _np.ndarray and not close_lists(_np.ndarray.tolist(a), b, 0.0, 0.0):
