@@ -245,16 +245,24 @@ class Geometry:
             mask[start : start + d * (k - 1) + 1 : d] = True
         return mask
 
-    def formula_es(self) -> str:
+    def formula_es(self, simple: bool = False) -> str:
         """The output-size formula with the numbers substituted, one line per axis.
 
         Dilation appears only on an axis where it is not 1, e.g.
-        ``Ho = ⌊(H + 2p − h)/s⌋ + 1 = ⌊(5 + 2·1 − 3)/2⌋ + 1 = 3``.
+        ``Ho = ⌊(H + 2p − h)/s⌋ + 1 = ⌊(5 + 2·1 − 3)/2⌋ + 1 = 3``. With ``simple=True``
+        an axis without padding, stride or dilation gets the form notebooks 01-03 teach
+        before padding and stride exist: ``Wo = W − w + 1 = 8 − 2 + 1 = 7``.
         """
         lines = []
         for a in range(2 - self.ndim, 2):
             n, k, p, s, d = self._axes[a]
             sym = _AXES[a]
+            if simple and p == 0 and s == 1 and d == 1:
+                line = f"{sym['o']} = {sym['n']} − {sym['k']} + 1 = {n} − {k} + 1 = {n - k + 1}"
+                if n < k:
+                    line += " → la ventana no cabe"
+                lines.append(line)
+                continue
             if d == 1:
                 general = f"⌊({sym['n']} + 2p − {sym['k']})/s⌋ + 1"
                 numbers = f"⌊({n} + 2·{p} − {k})/{s}⌋ + 1"
@@ -308,7 +316,7 @@ class Geometry:
             notes.append(
                 f"({n} + 2·{p} − {span})/{s} {'' if ratio.startswith('≈') else '= '}{ratio} "
                 f"no es exacto: se redondea hacia abajo, {which} "
-                f"({article} {_listing(cells, 'y')} de la entrada con padding{tail})."
+                f"({article} {_listing(cells, 'y')} de la {self._input_name_es()}{tail})."
             )
         gaps = [c for c in range(last) if not mask[c]]
         if gaps:
@@ -320,10 +328,14 @@ class Geometry:
             verb = "quedan" if many else "queda"
             why = f"stride {s}" + (f" y dilatación {d}" if d > 1 else "")
             notes.append(
-                f"{subject} {_listing(gaps, 'y')} de la entrada con padding {verb} entre "
+                f"{subject} {_listing(gaps, 'y')} de la {self._input_name_es()} {verb} entre "
                 f"posiciones de la ventana y nunca se usa{'n' if many or both else ''} ({why})."
             )
         return notes
+
+    def _input_name_es(self) -> str:
+        """ "entrada con padding" only when there is padding: before notebook 04 there is none."""
+        return "entrada con padding" if any(p for p in self.padding) else "entrada"
 
     @property
     def message_es(self) -> str:
@@ -348,9 +360,9 @@ class Geometry:
             notes = [note for a in axes for note in self._unused_es(a)]
         if not notes:
             if self.ndim == 1:
-                notes = ["Se usa toda la entrada con padding."]
+                notes = [f"Se usa toda la {self._input_name_es()}."]
             else:
-                notes = ["Se usan todas las filas y columnas de la entrada con padding."]
+                notes = [f"Se usan todas las filas y columnas de la {self._input_name_es()}."]
         return " ".join([head, *notes])
 
     def _out_index(self, step, func: str = "window") -> tuple[int, int]:
@@ -584,6 +596,11 @@ def _sum_text(win: np.ndarray, kernel: np.ndarray) -> str:
     )
 
 
+def _channel_names(C: int) -> list[str]:
+    """R, G, B for a three-channel input (the course's colour images), else 0, 1, ..."""
+    return list("RGB") if C == 3 else [str(c) for c in range(C)]
+
+
 def _conv_step(x3, u3, xp, g, ndim, step) -> ConvStep:
     (j, i), rows, cols = _window2d(g, step)
     win3 = xp[:, rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
@@ -595,8 +612,9 @@ def _conv_step(x3, u3, xp, g, ndim, step) -> ConvStep:
     if ndim < 3:
         text = f"{head} = {_sum_text(win3, u3)} = {_num(value)}"
     else:
+        names = _channel_names(win3.shape[0])
         lines = [
-            f"canal {c}: {_sum_text(win3[c], u3[c])} = {_num(per_channel[c])}"
+            f"canal {names[c]}: {_sum_text(win3[c], u3[c])} = {_num(per_channel[c])}"
             for c in range(win3.shape[0])
         ]
         total = " + ".join(_factor(v) for v in per_channel)
@@ -647,9 +665,9 @@ def conv_step(x, u, step: int, padding=0, stride=1) -> ConvStep:
     o[3] = 0·(−1) + 1·1 = 1
     >>> x = np.stack([np.eye(3), np.ones((3, 3)), np.zeros((3, 3))])
     >>> print(conv_step(x, np.ones((3, 2, 2)), step=1).text)
-    canal 0: 0·1 + 0·1 + 1·1 + 0·1 = 1
-    canal 1: 1·1 + 1·1 + 1·1 + 1·1 = 4
-    canal 2: 0·1 + 0·1 + 0·1 + 0·1 = 0
+    canal R: 0·1 + 0·1 + 1·1 + 0·1 = 1
+    canal G: 1·1 + 1·1 + 1·1 + 1·1 = 4
+    canal B: 0·1 + 0·1 + 0·1 + 0·1 = 0
     o[0, 1] = 1 + 4 + 0 = 5
     """
     x3, u3, g, ndim = _conv_inputs("conv_step", x, u, padding, stride)
@@ -934,7 +952,7 @@ class _ArithmeticScene(_Scene):
     def static(self, axes, skip=()):
         ax_in, ax_out = axes
         _input_grid(ax_in, self.g)
-        _frame(ax_in, self.Hp, self.Wp, f"entrada con padding ({self.Hp} × {self.Wp})")
+        _frame(ax_in, self.Hp, self.Wp, f"{self.g._input_name_es()} ({self.Hp} × {self.Wp})")
         _frame(ax_out, self.Hp, self.Wp, f"salida ({self.Ho} × {self.Wo})")
 
     def dynamic(self, axes, step):
@@ -1047,7 +1065,12 @@ class _ConvScene(_Scene):
             _write(ax_in, self.xp[c], self.size, off, color=self._colour, cells=keep)
             if self.C > 1:
                 ax_in.text(
-                    -0.25, off[0] + self.Hp / 2, f"c={c}", ha="right", va="center", fontsize=8
+                    -0.25,
+                    off[0] + self.Hp / 2,
+                    _channel_names(self.C)[c] if self.C == 3 else f"c={c}",
+                    ha="right",
+                    va="center",
+                    fontsize=8,
                 )
         kh, kw = self.u3.shape[1:]
         _frame(ax_kernel, self.height, max(kw, 1), "u")

@@ -191,7 +191,7 @@ def plot_speedups(times: Mapping[str, float], baseline: str | None = None, title
         ax.text(
             bar.get_x() + bar.get_width() / 2,
             sp,
-            f"x {sp:,.0f}" if sp >= 10 else f"x {sp:.1f}",
+            f"x {sp:,.0f}".replace(",", " ") if sp >= 10 else f"x {sp:.1f}",
             ha="center",
             va="bottom",
             fontsize=9,

@@ -741,7 +741,7 @@ def sweep_explorer(x, u, padding=0, stride=1):
     def draw(state):
         png, state.result = fig.render(None, lambda: scene, state.step)
         _show(panel, png)
-        label.value = _pre(state.result.text, g.formula_es())
+        label.value = _pre(state.result.text, g.formula_es(simple=True))
 
     current, painter, _ = _step_explorer(ipw, sliders, read_state, draw, panel, label)
     root = ipw.VBox([sliders["paso"], panel, label])

@@ -235,7 +235,10 @@ def test_message_es_window_does_not_fit():
 def test_message_es_division_not_exact():
     msg = A.Geometry((7,), (2,), stride=2).message_es
     assert "(7 + 2·0 − 2)/2 = 2.5 no es exacto: se redondea hacia abajo" in msg
-    assert "la última muestra no se usa (la 6 de la entrada con padding)" in msg
+    assert "la última muestra no se usa (la 6 de la entrada)" in msg  # no padding: no "con padding"
+    assert (
+        "(la 8 de la entrada con padding;" in A.Geometry((7,), (2,), padding=1, stride=2).message_es
+    )
     msg = A.Geometry((5, 7), 2, stride=2).message_es
     assert "la última fila no se usa (la 4 de" in msg
     assert "la última columna no se usa (la 6 de" in msg
@@ -247,7 +250,7 @@ def test_message_es_division_not_exact():
 
 def test_message_es_gaps_between_windows_and_exact_case():
     msg = A.Geometry(5, 1, stride=2).message_es
-    assert "Las filas y columnas 1 y 3 de la entrada con padding quedan entre" in msg
+    assert "Las filas y columnas 1 y 3 de la entrada quedan entre" in msg
     assert "(stride 2)" in msg
     exact = A.Geometry(5, 3, padding=1, stride=2).message_es
     assert exact == (

@@ -137,7 +137,7 @@ nb.tests(
         raise AssertionError(f"Recibido {n}: faltan los sesgos (uno por neurona).")
     assert n == 10_001_000, f"Para 100 x 100 y 1000 neuronas se esperaba 10001000; recibido {n}."
     assert dense_params(2, 3, 4) == 28, f"dense_params(2, 3, 4) debe ser 2*3*4 + 4 = 28, no {dense_params(2, 3, 4)}."
-    print(f"Correcto: una capa densa de 1000 neuronas sobre 100 x 100 píxeles tiene {n:,} parámetros.")
+    print(f"Correcto: una capa densa de 1000 neuronas sobre 100 x 100 píxeles tiene {n:_} parámetros.".replace("_", " "))
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
     _grading.trusted(globals()).hidden_dense_params(dense_params)
@@ -176,8 +176,8 @@ nb.code(
     dense = rng.normal(size=(4, pattern.size))      # una capa densa aleatoria de 4 neuronas
     print("densa original: ", dense @ pattern)
     print("densa movida:   ", dense @ moved, "  <- nada que ver")
-    print(f"parámetros: densa de 1000 neuronas sobre 100 x 100 = {dense_params(100, 100, 1000):,}; "
-          f"1000 filtros 3 x 3 = {1000 * 3 * 3 + 1000:,}")
+    print(f"parámetros: densa de 1000 neuronas sobre 100 x 100 = {dense_params(100, 100, 1000):_}; "
+          f"1000 filtros 3 x 3 = {1000 * 3 * 3 + 1000:_}".replace("_", " "))
     """,
     concepts=["I1", "I4"],
 )
@@ -335,8 +335,9 @@ nb.md(
     r"""
     ## 6. El ejemplo del voltaje
 
-    Las convoluciones pueden aplicar diferentes kernels o filtros. Por ejemplo, en una señal
-    eléctrica podemos aplicar un filtro para buscar **incrementos de voltaje (en 1 unidad)**:
+    Volvamos al ejemplo del voltaje de la clase, ahora con tu función. Las convoluciones pueden
+    aplicar diferentes kernels o filtros; en una señal eléctrica podemos aplicar uno para buscar
+    **incrementos de voltaje (en 1 unidad)**:
 
     $$(0,0,0,0,1,2,3,3) \circledast (-1,1) = (0,0,0,1,1,1,0)$$
 
@@ -543,14 +544,14 @@ nb.md(
     r"""
     ### ¿Cuánto se gana?
 
-    Medimos tres versiones sobre la misma señal de $20\,000$ muestras con un kernel de 9, y
+    Medimos tres versiones sobre la misma señal de $20\,000$ muestras con un kernel de 9 pesos, y
     tomamos el mejor de varios intentos:
 
     | fila | qué mide |
     |---|---|
     | Python (bucles) | tu `conv1d_loops`: cada `x[m + i] * u[m]` pasa por el intérprete |
     | tu Numba | tu `conv1d_numba` ya compilada (la compilación, en la primera llamada, no se cuenta) |
-    | cnncourse.conv1d | la función de la biblioteca: valida la entrada y llama a un kernel de Numba compilado y guardado en caché |
+    | cnncourse.conv1d | la función de la biblioteca: valida la entrada y llama a un kernel de Numba compilado y guardado en caché, con los bucles en otro orden (el del kernel por fuera, el de la señal por dentro) para que el procesador haga varias multiplicaciones a la vez: por eso suele ganar a tu versión |
 
     Dos precauciones antes de medir: llamamos una vez a tu función de Numba para que se compile,
     y esperamos a que la biblioteca termine de cargar sus kernels compilados
@@ -583,7 +584,7 @@ nb.code(
     base = times["Python (bucles)"]
     print(f"{'versión':<20}{'tiempo':>12}{'aceleración':>14}")
     for name, t in times.items():
-        print(f"{name:<20}{t * 1e3:>10.3f} ms{base / t:>13,.0f}x")
+        print(f"{name:<20}{t * 1e3:>10.3f} ms{base / t:>13_.0f}x".replace("_", " "))
     plotting.plot_speedups(times, baseline="Python (bucles)", title="Convolución 1D, W = 20 000, w = 9");
     """,
     concepts=["C1"],

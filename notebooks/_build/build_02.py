@@ -63,7 +63,7 @@ nb.md(
 
     $W$ y $w$ son siempre **anchos** (columnas) y $H$ y $h$ **altos** (filas); solo cambia el
     orden en que se escriben. Por eso en el código se lee `H, W = x.shape` y `h, w = u.shape`:
-    filas primero.
+    filas primero. (Y como en Python, en el texto escribimos los decimales con punto: 0.34.)
     """,
     concepts=["I3", "C3"],
     grade_id="nb02-md-notation",
@@ -242,9 +242,13 @@ nb.md(
       izquierda de la derecha, responde donde la intensidad cambia de izquierda a derecha;
     * **bordes horizontales**: lo mismo de arriba abajo;
     * **Sobel**: como los anteriores, pero la fila (o columna) central pesa el doble;
-    * **desenfoque**: la media de los 9 vecinos;
-    * **enfoque** $\begin{pmatrix}0&-1&0\\-1&5&-1\\0&-1&0\end{pmatrix}$: el píxel menos sus
-      vecinos, resalta los detalles.
+    * **desenfoque**: la media de la ventana $3 \times 3$ (el píxel y sus 8 vecinos);
+    * **enfoque** $\begin{pmatrix}0&-1&0\\-1&5&-1\\0&-1&0\end{pmatrix}$: el píxel más su
+      diferencia con sus 4 vecinos ($5 \cdot$ píxel $-$ los 4 vecinos), resalta los detalles.
+
+    Los kernels que dan intensidades (identidad, desenfoque, enfoque) se pintan en la escala de la
+    foto, de 0 (negro) a 255 (blanco); los de bordes dan valores con signo y cada uno se pinta en
+    su propia escala (negro: lo más negativo; blanco: lo más positivo).
     """,
     concepts=["C3"],
 )
@@ -255,7 +259,9 @@ nb.code(
     names = ["identidad", "bordes verticales", "bordes horizontales", "Sobel x", "Sobel y", "desenfoque", "enfoque"]
     plotting.show_kernels([kernels[k] for k in names], names);
     outputs = {name: cnncourse.conv2d(photo, kernels[name]) for name in names}
-    plotting.show_images(outputs, ncols=4);
+    intensity = ["identidad", "desenfoque", "enfoque"]
+    plotting.show_images({k: outputs[k] for k in intensity}, vmin=0, vmax=255);
+    plotting.show_images({k: v for k, v in outputs.items() if k not in intensity}, ncols=4);
     """,
     concepts=["C3"],
 )
@@ -466,11 +472,13 @@ nb.code(
     u = np.zeros((3, 3))
     lr = 0.1
     losses, snapshots = [], {}
-    for step in range(101):
+    for step in range(100):
         losses.append(loss(images, u, targets))
-        if step in (5, 15, 40, 100):
+        if step in (5, 15, 40):
             snapshots[f"paso {step}"] = u.copy()
         u = u - lr * loss_grad(images, u, targets)
+    losses.append(loss(images, u, targets))          # la pérdida tras el último paso
+    snapshots["paso 100"] = u.copy()
 
     # el óptimo por mínimos cuadrados: una fila por ventana 3 x 3 de cada imagen
     windows = np.lib.stride_tricks.sliding_window_view(images, (3, 3), axis=(1, 2)).reshape(-1, 9)
@@ -492,10 +500,19 @@ nb.md(
     cero. Responde a píxeles claros alineados en vertical: suma los tres píxeles de la columna
     central de la ventana. Nadie lo ha diseñado: ha salido de los datos.
 
-    Apliquémoslo a imágenes nuevas (dos con línea vertical y dos con línea horizontal) y a la
-    foto normalizada a $[-1, 1]$. En la foto casi todo es gris medio, así que a la respuesta le
-    restamos su media y la pintamos con una escala divergente: **rojo** donde responde más que la
-    media (estructuras verticales claras), **azul** donde menos, blanco donde no hay nada.
+    Apliquémoslo a imágenes nuevas, dos con línea vertical y dos con línea horizontal: la
+    respuesta es alta (cerca de $+1$) sobre las líneas verticales y baja en el resto.
+
+    ¿Y en una foto? Este kernel no tiene pesos negativos a los lados: solo suma los tres píxeles
+    de una columna. En la foto normalizada a $[-1, 1]$ su respuesta casi coincide con el **brillo
+    medio de 3 píxeles en vertical**, y una zona clara uniforme (respuesta $1.04$) responde
+    incluso más que una línea fina ($0.99$). Lo pintamos restando la media, en **rojo** lo más
+    claro que la media y en **azul** lo más oscuro: salen la gorra, el cuello y el fondo claros,
+    no "las líneas verticales". El kernel solo sabe de líneas claras **sobre fondo oscuro**, que
+    es lo único que vio al entrenar. Es una lección general: **un modelo aprende lo que muestran
+    sus datos**. Para detectar líneas en fotos, los datos de entrenamiento deberían incluir
+    también zonas claras anchas (que no son líneas), y el kernel aprendería pesos negativos a los
+    lados, como el de bordes verticales.
     """,
     concepts=["C7"],
 )

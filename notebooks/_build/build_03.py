@@ -314,11 +314,12 @@ nb.md(
 
     Es la primera **convolución $1 \times 1$** del curso. Con $D$ filtros de forma `(C, 1, 1)`
     convierte $C$ canales en $D$ canales nuevos, píxel a píxel: GoogLeNet las usa en sus bloques
-    *inception* para reducir el número de canales antes de las convoluciones caras (cuaderno 6).
+    *inception* para reducir el número de canales antes de las convoluciones caras (lo veremos
+    con las arquitecturas).
 
     ✏️ **Ejercicio 3 (2 puntos).** Escribe `rgb_to_gray(x)` para `x` de forma `(3, H, W)`:
     construye el kernel `(3, 1, 1)` con los pesos $(0.299, 0.587, 0.114)$ en el orden de los
-    canales (R, G, B) y aplícalo con tu `conv2d_rgb`. Devuelve un array `float` de forma
+    canales (R, G, B) y aplícalo (puedes usar tu `conv2d_rgb`). Devuelve un array `float` de forma
     `(H, W)`. No redondees ni conviertas a `uint8`.
     """,
     concepts=["C4"],
@@ -429,7 +430,8 @@ nb.md(
       sola matriz de forma `(H - h + 1, W - w + 1)`.
     * Con $D$ filtros de forma `(C, h, w)` la salida tiene forma `(D, H - h + 1, W - w + 1)`.
     * Un kernel `(3, 1, 1)` con pesos $(0.299, 0.587, 0.114)$ pasa la foto a gris: una
-      **convolución $1 \times 1$**, que mezcla canales píxel a píxel (GoogLeNet, cuaderno 6).
+      **convolución $1 \times 1$**, que mezcla canales píxel a píxel (GoogLeNet la usa, lo
+      veremos con las arquitecturas).
     * Las convoluciones más comunes son 1D (señales), 2D (imágenes) y 3D (vídeo, volúmenes
       médicos); el tipo lo marca el número de direcciones en que se desliza el kernel.
 
