@@ -95,8 +95,16 @@ def expected(assignments: list[str], full: bool = False) -> dict[tuple[str, str]
     out = {}
     for s, cases in case_plan(assignments, full).items():
         nothing = all(c in ("skip", "nothing") for c in cases.values())
+        # a file that matches no notebook makes every notebook not found "missing" (the
+        # collector cannot tell which one it was meant to be), as a skipped one too
+        leftovers = any(c == "missing" for c in cases.values())
         for a, c in cases.items():
-            out[(s, a)] = "no_submission" if nothing else EXPECTED_STATUS[c]
+            if nothing:
+                out[(s, a)] = "no_submission"
+            elif leftovers and c == "skip":
+                out[(s, a)] = "missing"
+            else:
+                out[(s, a)] = EXPECTED_STATUS[c]
     return out
 
 

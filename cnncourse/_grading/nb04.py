@@ -123,6 +123,22 @@ def _nb04_kernel_hw(kernel_size):
     return kernel_size, kernel_size
 
 
+_NB04_TYPES_ES = {
+    "list": "una lista (list)",
+    "tuple": "una tupla (tuple)",
+    "dict": "un diccionario (dict)",
+    "str": "una cadena (str)",
+    "ndarray": "un array de NumPy (ndarray)",
+    "NoneType": "None",
+}
+
+
+def _nb04_type_es(obj):
+    """The type of obj in Spanish, with its article: 'una lista (list)', 'un float'."""
+    name = _type(obj).__name__
+    return _dict.get(_NB04_TYPES_ES, name, f"un {name}")
+
+
 def _nb04_int(got):
     """A plain int from an exact int or NumPy integer, else None (bool and floats refused)."""
     t = _type(got)
@@ -173,7 +189,7 @@ def explain_output_size(got, n, k, padding=0, stride=1):
         )
     value = _nb04_int(got)
     if value is None:
-        return f"Devuelve un int; has devuelto un {_type(got).__name__}."
+        return f"Devuelve un int; has devuelto {_nb04_type_es(got)}."
     if value == exp:
         return ""
     ceil = -(-span // s) + 1
@@ -233,10 +249,10 @@ def explain_output_shapes(got, input_shape, layers):
         return "El resultado debe ser una lista de tuplas (D, Ho, Wo), una por capa."
     if shapes == exp:
         if _type(got) is not _list:
-            return f"Devuelve una lista (list), no un {_type(got).__name__}."
+            return f"Devuelve una lista (list), no {_nb04_type_es(got)}."
         for t in got:
             if _type(t) is not _tuple:
-                return f"Cada forma debe ser una tupla (D, Ho, Wo), no un {_type(t).__name__}."
+                return f"Cada forma debe ser una tupla (D, Ho, Wo), no {_nb04_type_es(t)}."
             for v in t:
                 if _nb04_int(v) is None:
                     return f"Los tamaños deben ser enteros (int), no {_type(v).__name__}."
@@ -395,7 +411,7 @@ def explain_layer_params(got, in_channels, out_channels, kernel_size):
     exp = D * (C * h * w + 1)
     value = _nb04_int(got)
     if value is None:
-        return f"Devuelve un número entero (int), no un {_type(got).__name__}."
+        return f"Devuelve un número entero (int), no {_nb04_type_es(got)}."
     if value == exp:
         return ""
     variants = (

@@ -261,6 +261,10 @@ def explain_global_pool(got, x, mode="avg"):
         return "El resultado no se puede convertir en un array de números."
     shape = _tuple(g.shape)
     head = f"Forma {shape} en vez de ({C},)"
+    method = {"avg": "mean", "max": "max", "min": "min"}.get(mode, "mean")
+    per_channel = (
+        f"recorre los canales con un bucle y resume cada matriz x[c] entera (x[c].{method}())."
+    )
     if shape != (C,):
         if shape in ((C, 1, 1), (C, 1)):
             return (
@@ -275,13 +279,13 @@ def explain_global_pool(got, x, mode="avg"):
         if shape == (H, W):
             return (
                 f"{head}: has resumido a lo largo de la profundidad (eje 0), mezclando los "
-                "canales. Cada canal se resume por separado: axis=(1, 2), uno por canal."
+                f"canales. Cada canal se resume por separado: {per_channel}"
             )
         if shape in ((C, H), (C, W)):
             which = "las columnas (eje 2)" if shape == (C, H) else "las filas (eje 1)"
             return (
                 f"{head}: solo has resumido {which}. Cada matriz H × W se resume en un solo "
-                "número: los dos ejes, axis=(1, 2)."
+                f"número: {per_channel}"
             )
         if shape in ((H,), (W,)):
             return (

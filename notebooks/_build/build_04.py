@@ -17,8 +17,8 @@ nb.md(
     1. cuáles son los hiperparámetros de una convolución: el número $D$ de filtros, el tamaño
        $w \times h$ de cada kernel, el *padding* y el *stride*;
     2. qué forma tiene la salida con $D$ filtros y cómo la cambia el tamaño del kernel;
-    3. qué es el padding (un marco de ceros alrededor de la entrada) y el stride (el salto de la
-       ventana), y para qué sirve cada uno;
+    3. qué son el padding (un marco de ceros alrededor de la entrada) y el stride (el salto de
+       la ventana), y para qué sirve cada uno;
     4. calcular el tamaño de la salida con la fórmula de la clase, también cuando la división
        no es exacta o la ventana no cabe, y encadenarla capa a capa en redes reales (AlexNet,
        VGG, ResNet);
@@ -105,10 +105,10 @@ nb.md(
 
 nb.code(
     """
-    x = np.arange(36, dtype=float).reshape(6, 6)   # una entrada de 6 x 6 (un canal)
-    u = np.ones((2, 1, 3, 3))                      # D = 2 filtros de 1 canal, de 3 x 3
+    x = np.arange(36, dtype=float).reshape(1, 6, 6)   # (C, H, W): 6 x 6 con un canal
+    u = np.ones((2, 1, 3, 3))                         # D = 2 filtros de 1 canal, de 3 x 3
     for padding, stride in [(0, 1), (1, 1), (0, 2), (1, 2)]:
-        o = cnncourse.conv2d(x[None], u, padding=padding, stride=stride)
+        o = cnncourse.conv2d(x, u, padding=padding, stride=stride)
         print(f"padding={padding}, stride={stride}:  x {x.shape} ⊛ u {u.shape}  ->  o {o.shape}")
     """,
     concepts=["H1", "H3", "H4"],
@@ -188,8 +188,8 @@ nb.code(
 
 nb.md(
     r"""
-    Cada fila (o columna) más de kernel quita una fila (o columna) de salida: hay una posición
-    menos donde la ventana cabe entera.
+    Cada fila (o columna) que añadimos al kernel quita una fila (o columna) a la salida: hay una
+    posición menos donde la ventana cabe entera.
 
     ¿Por qué los $D$ filtros de una capa han de tener el mismo tamaño? Porque se guardan juntos
     en un único array `(D, C, h, w)` y sus $D$ mapas se apilan en un volumen `(D, Ho, Wo)`: con
@@ -247,9 +247,10 @@ nb.md(
     r"""
     El mismo kernel de $3 \times 3$ sobre la entrada de $5 \times 5$ con marcos de grosor
     $p = 0, 1, 2$ (el marco, en gris discontinuo). Con $p = 1$ la salida mide lo mismo que la
-    entrada: para un kernel **impar** de tamaño $k$, el padding $p = (k - 1)/2$ conserva el
-    tamaño (se llama *same padding*: $p = 1$ para $3 \times 3$, $p = 2$ para $5 \times 5$,
-    $p = 3$ para $7 \times 7$). Con un kernel par haría falta medio píxel por lado, y no existe.
+    entrada: para un kernel **impar** de tamaño $k$, con stride 1, el padding $p = (k - 1)/2$
+    conserva el tamaño (se llama *same padding*: $p = 1$ para $3 \times 3$, $p = 2$ para
+    $5 \times 5$, $p = 3$ para $7 \times 7$). Con un kernel par haría falta medio píxel por
+    lado; algunas bibliotecas ponen un píxel más de marco en un lado que en el otro.
     """,
     concepts=["H3"],
 )
@@ -266,9 +267,9 @@ nb.md(
     r"""
     ¿Por qué importa? Por dos motivos:
 
-    1. **Las capas se apilan.** Sin padding, cada capa de $3 \times 3$ quita 2 píxeles a cada
-       lado de la salida; tras muchas capas no queda imagen. Con $p = 1$ el tamaño se conserva y
-       decidimos nosotros cuándo reducirlo (con stride o con *pooling*).
+    1. **Las capas se apilan.** Sin padding, cada capa de $3 \times 3$ quita un píxel por cada
+       borde (2 filas y 2 columnas en total); tras muchas capas no queda imagen. Con $p = 1$ el
+       tamaño se conserva y decidimos nosotros cuándo reducirlo (con stride o con *pooling*).
     2. **Los bordes cuentan menos.** Sin padding y con un kernel de $3 \times 3$, un píxel de
        la esquina solo entra en una ventana y uno del centro en nueve: la red apenas «ve» los
        bordes. Con el marco, los píxeles del borde entran en más ventanas. La figura cuenta en
@@ -366,8 +367,8 @@ nb.md(
     r"""
     El stride $s$ calcula exactamente las mismas sumas que el stride 1, pero **solo una de cada
     $s$** en cada dirección: es la salida de stride 1 quedándonos con las filas y columnas
-    $0, s, 2s, \dots$ Por eso hace la capa $s^2$ veces más barata y reduce la resolución de la
-    salida. Lo comprobamos con un kernel aleatorio, y lo vemos en la foto con un desenfoque de
+    $0, s, 2s, \dots$ Por eso hace la capa unas $s^2$ veces más barata y reduce la resolución de
+    la salida. Lo comprobamos con un kernel aleatorio, y lo vemos en la foto con un desenfoque de
     $5 \times 5$. Con stride 16, mayor que el kernel, 11 de cada 16 filas y columnas no entran
     en ninguna ventana y la imagen se ve pixelada.
     """,
@@ -442,8 +443,8 @@ nb.md(
       W_o = \left\lfloor \frac{W + 2p - w}{s} \right\rfloor + 1.$$
 
     Se lee así: la entrada con padding mide $W + 2p$; la primera ventana ocupa $w$ casillas y
-    deja $W + 2p - w$ por recorrer; en saltos de $s$ caben $\lfloor (W + 2p - w)/s \rfloor$
-    saltos, y el $+1$ cuenta la posición de partida. Con $p = 0$ y $s = 1$ es el $W - w + 1$ de
+    deja $W + 2p - w$ por recorrer; caben $\lfloor (W + 2p - w)/s \rfloor$ saltos de $s$
+    casillas, y el $+1$ cuenta la posición de partida. Con $p = 0$ y $s = 1$ es el $W - w + 1$ de
     los cuadernos 1 a 3. Y si $W + 2p < w$, **la ventana no cabe** ni una vez: no hay salida, y
     las bibliotecas lanzan un error. Ojo: con stride, la fórmula puede dar 0 en vez de un número
     negativo (con $W = 4$, $w = 5$, $s = 2$: $\lfloor -1/2 \rfloor + 1 = -1 + 1 = 0$), así que
@@ -487,7 +488,7 @@ nb.md(
 
     Pista: en Python, `a // b` es la división entera redondeando hacia abajo,
     $\lfloor a/b \rfloor$, y da un `int` si `a` y `b` lo son; `a / b` da siempre un `float`.
-    No uses `cnncourse.output_size` ni `cnncourse.arithmetic`: hacen justo esto.
+    No uses `cnncourse.conv2d`, `cnncourse.output_size` ni nada de `cnncourse.arithmetic`.
     """,
     concepts=["H5"],
 )
@@ -560,7 +561,8 @@ nb.md(
     `{"filters": D, "kernel_size": k, "padding": p, "stride": s}` (kernels cuadrados,
     $k \times k$) que se aplican en ese orden. Devuelve una **lista** con la forma de la salida
     de cada capa, una **tupla** `(D, Ho, Wo)` de enteros por capa. Usa tu `conv_output_size`: si
-    una capa no cabe, deja que lance su `ValueError`. No modifiques `layers`.
+    una capa no cabe, deja que lance su `ValueError`. No modifiques `layers`. No uses
+    `cnncourse.conv2d`, `cnncourse.output_size` ni nada de `cnncourse.arithmetic`.
     """,
     concepts=["H1", "H5"],
 )
@@ -597,7 +599,7 @@ nb.tests(
     expected = [(8, 20, 30), (16, 8, 13), (4, 2, 4)]
     hint = checks.explain_output_shapes(got, (3, 20, 30), layers)
     assert isinstance(got, list), (
-        f"output_shapes debe devolver una lista, una forma por capa; devolvió un "
+        f"output_shapes debe devolver una lista, una forma por capa; devolvió un objeto de tipo "
         f"{type(got).__name__}. {hint}")
     assert len(got) == 3, f"Con 3 capas se esperan 3 formas; recibidas {len(got)}: {got}. {hint}"
     assert all(isinstance(t, tuple) for t in got), (
@@ -627,12 +629,13 @@ nb.tests(
 
 nb.md(
     r"""
-    Con tu función, las formas de las primeras capas de tres redes famosas (las veremos en el
-    cuaderno de arquitecturas). AlexNet reduce muy deprisa con un kernel de $11 \times 11$ y
-    stride 4; VGG usa kernels de $3 \times 3$ con $p = 1$, que **conservan** el tamaño; ResNet
-    empieza con un $7 \times 7$, $p = 3$ y stride 2, que lo divide justo por la mitad. La última
-    red es una pequeña cadena sobre la foto; comprobamos sus formas ejecutándola de verdad con
-    `cnncourse.conv2d` y filtros aleatorios.
+    Con tu función calculamos las formas de las primeras capas de tres redes famosas (las
+    veremos en el cuaderno de arquitecturas). AlexNet recibe imágenes de
+    $3 \times 227 \times 227$ (el artículo dice 224, pero solo con 227 sale 55) y reduce muy
+    deprisa con un kernel de $11 \times 11$ y stride 4; VGG usa kernels de $3 \times 3$ con
+    $p = 1$, que **conservan** el tamaño; ResNet empieza con un $7 \times 7$, $p = 3$ y stride 2,
+    que lo divide justo por la mitad. La última red es una pequeña cadena sobre la foto;
+    comprobamos sus formas ejecutándola de verdad con `cnncourse.conv2d` y filtros aleatorios.
     """,
     concepts=["H1", "H5"],
 )
@@ -717,8 +720,8 @@ nb.code(
 nb.md(
     r"""
     Recorre las nueve posiciones con el deslizador: la ventana salta de 2 en 2 sobre la entrada
-    con padding (los ceros del marco, en gris). (El explorador necesita un Jupyter en marcha;
-    en una ejecución sin pantalla no se ve nada.)
+    con padding (los ceros del marco, en gris). (El explorador necesita un núcleo de Jupyter en
+    ejecución; si el cuaderno se ejecuta sin interfaz, no se muestra.)
     """,
     concepts=["H3", "H4"],
     locked=False,
@@ -800,7 +803,11 @@ nb.tests(
 nb.md(
     r"""
     Tu función sobre un recorte de la foto, con el detector de bordes verticales de Sobel: con
-    $p = 1$ y $s = 1$ conserva el tamaño; con $s = 2$ lo divide por dos en cada dirección.
+    $p = 1$ y $s = 1$ conserva el tamaño; con $s = 2$ lo divide por dos en cada dirección. Con
+    $s = 4$, por cuatro: la ventana de $3 \times 3$ se salta una de cada cuatro filas y
+    columnas, y los bordes finos se pierden. Con $p = 1$, la línea clara del borde izquierdo y
+    la oscura del derecho son el salto entre la imagen y el marco de ceros, que el detector toma
+    por un borde vertical.
     """,
     concepts=["H3", "H4"],
 )
@@ -868,8 +875,8 @@ nb.tests(
     '''
     """Comprueba conv_layer_params con las primeras capas de VGG y AlexNet y kernels (h, w)."""
     table = [  # (C, D, kernel_size, esperado)
-        (3, 64, 3, 64 * (3 * 3 * 3 + 1)),         # VGG, primera capa: 1792
-        (3, 96, 11, 96 * (3 * 11 * 11 + 1)),      # AlexNet, primera capa: 34944
+        (3, 64, 3, 64 * (3 * 3 * 3 + 1)),         # VGG, primera capa: 1 792
+        (3, 96, 11, 96 * (3 * 11 * 11 + 1)),      # AlexNet, primera capa: 34 944
         (2, 4, (1, 3), 4 * (2 * 1 * 3 + 1)),      # kernel de 1 x 3
         (16, 8, (5, 2), 8 * (16 * 5 * 2 + 1)),    # kernel de 5 x 2
     ]
@@ -884,7 +891,8 @@ nb.tests(
             f"{call} debe devolver un int; devolvió {n!r}.")
         hint = checks.explain_layer_params(n, C, D, k)
         assert n == expected, f"{call} debe ser {expected}; recibido {n}. {hint}"
-    print(f"¡Bien! 64 filtros de 3 x 3 sobre 3 canales: {conv_layer_params(3, 64, 3)} parámetros")
+    n = f"{conv_layer_params(3, 64, 3):_}".replace("_", " ")   # 1 792
+    print(f"¡Bien! 64 filtros de 3 x 3 sobre 3 canales: {n} parámetros")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
     _grading.trusted(globals()).hidden_layer_params(conv_layer_params, globals())
@@ -904,6 +912,10 @@ nb.md(
     color de $224 \times 224$ (la entrada de VGG), 64 filtros de $3 \times 3$ con una capa densa
     de 64 neuronas: las dos producen 64 «detectores», pero la densa necesita miles de veces más
     parámetros, y además crece con la imagen, mientras que la convolucional no cambia.
+
+    Contamos también, con pesos y sesgos, los parámetros de las capas de la sección 6. La ResNet
+    real no usa sesgo en su primera capa (le sigue una normalización por lotes, *BatchNorm*):
+    tiene $64 \times 3 \times 7 \times 7 =$ 9 408 parámetros.
     """,
     concepts=["I4", "H1", "H2"],
 )
@@ -916,20 +928,26 @@ nb.code(
         return H * W * C * units + units
 
 
+    def thousands(n):
+        \"\"\"10001000 -> '10 001 000' (thousands separated by a space).\"\"\"
+        return f"{n:_}".replace("_", " ")
+
+
     conv_n = conv_layer_params(3, 64, 3)
     dense_n = dense_layer_params((3, 224, 224), 64)
-    print(f"64 filtros 3 x 3 sobre 3 x 224 x 224: {conv_n:>12,} parámetros")
-    print(f"densa de 64 neuronas, misma entrada:  {dense_n:>12,} parámetros",
-          f"({dense_n / conv_n:,.0f} veces más)")
+    print(f"64 filtros 3 x 3 sobre 3 x 224 x 224: {thousands(conv_n):>12} parámetros")
+    print(f"densa de 64 neuronas, misma entrada:  {thousands(dense_n):>12} parámetros",
+          f"({thousands(round(dense_n / conv_n))} veces más)")
 
-    print("\\nparámetros por capa:")
+    print("\\nparámetros por capa (pesos y sesgos):")
     for name, (shape, layers) in networks.items():
         C = shape[0]
         counts = []
         for layer, out in zip(layers, output_shapes(shape, layers)):
             counts.append(conv_layer_params(C, layer["filters"], layer["kernel_size"]))
             C = out[0]          # los filtros de esta capa son los canales de la siguiente
-        print(f"    {name}: {', '.join(f'{n:,}' for n in counts)}")
+        label = f"{name} (con sesgo)" if name.startswith("ResNet") else name
+        print(f"    {label}: {', '.join(thousands(n) for n in counts)}")
 
     sides = np.array([28, 64, 128, 224, 512, 1024])
     fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -938,7 +956,7 @@ nb.code(
     ax.plot(sides, [conv_n] * len(sides), "s-", label="convolucional, 64 filtros 3 x 3")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xticks(sides, [str(n) for n in sides])
+    ax.set_xticks(sides, [thousands(n) for n in sides])
     ax.set_xlabel("lado de la imagen en color (píxeles)")
     ax.set_ylabel("parámetros")
     ax.grid(alpha=0.3)
@@ -969,8 +987,8 @@ nb.md(
 
     El deslizador de **dilatación** es un extra que no está en la clase (ni en los ejercicios):
     separa las casillas del kernel $d$ posiciones, de modo que un kernel de $3 \times 3$ con
-    $d = 2$ abarca $5 \times 5$ con solo 9 pesos. (El explorador necesita un Jupyter en marcha;
-    en una ejecución sin pantalla no se ve nada.)
+    $d = 2$ abarca $5 \times 5$ con solo 9 pesos. (El explorador necesita un núcleo de Jupyter
+    en ejecución; si el cuaderno se ejecuta sin interfaz, no se muestra.)
     """,
     concepts=["H2", "H3", "H4", "H5"],
     locked=False,
@@ -994,8 +1012,8 @@ nb.md(
       número de canales de la capa siguiente.
     * Un kernel más grande ve una región mayor y reduce más la salida; suelen ser cuadrados e
       impares.
-    * El padding añade un marco de ceros de grosor $p$ por **cada** lado; $p = (k-1)/2$ conserva
-      el tamaño con un kernel impar.
+    * El padding añade un marco de ceros de grosor $p$ por **cada** lado; con stride 1 y un
+      kernel impar, $p = (k-1)/2$ conserva el tamaño.
     * El stride $s$ hace saltar la ventana $s$ casillas: es la salida de stride 1 quedándonos con
       una de cada $s$ filas y columnas.
     * Tamaño de la salida: $H_o = \lfloor (H + 2p - h)/s \rfloor + 1$ y

@@ -79,12 +79,15 @@ nb.md(
     | C3 | 16 filtros de $5 \times 5$ (sobre 6 canales) | `(16, 10, 10)` |
     | S4 | pooling $2 \times 2$, stride 2 | `(16, 5, 5)` |
     | C5 | 120 filtros de $5 \times 5$ | `(120, 1, 1)` |
-    | F6 y salida | capas densas de 84 y 10 neuronas | `(84,)`, `(10,)` |
+    | F6 y salida | capa densa de 84 neuronas y 10 unidades de salida | `(84,)`, `(10,)` |
 
     Una nota histórica: en el artículo original, S2 y S4 sumaban los 4 valores de cada
     ventana, multiplicaban por un coeficiente entrenable y sumaban un sesgo, y C3 no conectaba
-    cada filtro con los 6 canales. Las versiones actuales usan el pooling **sin parámetros**
-    de la clase y conectan todos los canales; es la versión que reproducimos. Con pesos
+    cada filtro con los 6 canales (60 conexiones en lugar de 96: 1516 parámetros, no 2416). La
+    capa de salida tampoco era densa: eran 10 unidades de base radial (RBF). El S2 original se
+    parece más a un *average pooling* (una suma escalada) que a un máximo; el max pooling se
+    generalizó después (AlexNet, 2012). Aquí usamos el máximo, **sin parámetros**, como en la
+    clase, y conectamos C3 con los 6 canales, como las versiones actuales. Con pesos
     aleatorios (aquí solo nos interesan las formas) y la tangente hiperbólica como función de
     activación (las activaciones llegan en el cuaderno 6):
     """,
@@ -101,8 +104,11 @@ nb.code(
         ("S4", "pool", None),
         ("C5", "conv", rng.normal(size=(120, 16, 5, 5)) / 20),
     ]
+    def spaced(n):
+        return f"{n:_}".replace("_", " ")              # 2416 -> "2 416"
+
     print(f"{'capa':<9}{'forma':<16}{'valores':>8}{'parámetros':>12}")
-    print(f"{'entrada':<9}{str(x.shape):<16}{x.size:>8}{0:>12}")
+    print(f"{'entrada':<9}{str(x.shape):<16}{spaced(x.size):>8}{0:>12}")
     a = x
     for name, kind, u in lenet:
         if kind == "conv":
@@ -111,7 +117,7 @@ nb.code(
         else:
             a = cnncourse.pool2d(a, kernel_size=2, stride=2, mode="max")
             params = 0                                   # el pooling no tiene nada que aprender
-        print(f"{name:<9}{str(a.shape):<16}{a.size:>8}{params:>12,}")
+        print(f"{name:<9}{str(a.shape):<16}{spaced(a.size):>8}{spaced(params):>12}")
     """,
     concepts=["P1"],
 )
@@ -141,8 +147,8 @@ nb.code(
 
     with_pool = conv_cost(16, 6, 5, 10, 10)      # C3 sobre S2: mapas de 14 x 14
     without = conv_cost(16, 6, 5, 24, 24)        # C3 directamente sobre C1: mapas de 28 x 28
-    print(f"C3 con pooling antes: {with_pool:,} multiplicaciones; sin pooling: {without:,} "
-          f"({without / with_pool:.1f} veces más)")
+    print(f"C3 con pooling antes: {spaced(with_pool)} multiplicaciones; "
+          f"sin pooling: {spaced(without)} ({without / with_pool:.1f} veces más)")
     # campo receptivo: un píxel de C3 ve 5 x 5 de S2; cada celda de S2 ve 2 x 2 de C1, y C1 5 x 5
     print("campo receptivo de C3 sin pooling:", 5 + 5 - 1, "x", 5 + 5 - 1,
           "| con pooling:", 2 * 5 + 5 - 1, "x", 2 * 5 + 5 - 1)
@@ -227,7 +233,8 @@ nb.md(
     ventana naranja la cubre también la ventana anterior, y la última, la siguiente.
 
     **¿Qué vale el padding en un pooling?** Es poco frecuente, pero existe (el primer pooling
-    de ResNet es $3 \times 3$, stride 2, padding 1). En `cnncourse`, como en PyTorch, el
+    de ResNet es $3 \times 3$, stride 2, padding 1). En `cnncourse`, como en PyTorch para el
+    máximo (PyTorch no tiene min pooling; se obtiene como $-\mathrm{maxpool}(-x)$), el
     padding **nunca gana**: para el máximo se rellena con $-\infty$ y para el mínimo con
     $+\infty$, de modo que el resultado siempre sale de la entrada. La media, en cambio,
     rellena con ceros y divide entre el tamaño **completo** de la ventana, $k \cdot k$, con
@@ -302,7 +309,7 @@ nb.md(
     ¿Qué hace cada operación con una imagen de verdad? Con ventanas de $4 \times 4$ la foto
     pasa de $600 \times 512$ a $150 \times 128$ píxeles (16 veces menos valores) y se sigue
     reconociendo: eso es «conservar la estructura global». El máximo se queda con lo más claro
-    de cada ventana (los detalles claros engordan), el mínimo con lo más oscuro y la media
+    de cada ventana (los detalles claros se ensanchan), el mínimo con lo más oscuro y la media
     suaviza.
     """,
     concepts=["P3"],
@@ -373,7 +380,7 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba pool2d_loops con el ejemplo 4 x 4 de la clase y con stride y padding."""
+    """Comprueba pool2d_loops con el ejemplo 4 × 4 de la sección 3 y con stride y padding."""
     x = np.array([[1, 3, 5, 6],
                   [2, 9, 7, 8],
                   [0, 0, 1, 1],
@@ -403,7 +410,8 @@ nb.tests(
         assert isinstance(o, np.ndarray) and o.shape == exp.shape, f"{call} con x de forma {xc.shape}: forma esperada {exp.shape}, recibida {getattr(o, 'shape', type(o).__name__)}. {checks.explain_pool2d(o, xc, k, s, p, mode)}"
         np.testing.assert_allclose(o, exp, err_msg=f"{call} con x =\\n{xc}\\nesperado\\n{exp}\\nrecibido\\n{o}\\n{checks.explain_pool2d(o, xc, k, s, p, mode)}")
     assert x[0, 0] == 1 and y[0, 0] == -3, "pool2d_loops ha modificado su entrada."
-    print("¡Bien! pool2d_loops reproduce el ejemplo de la clase, con stride y con padding.")
+    print("¡Bien! pool2d_loops reproduce el ejemplo 4 × 4 de la sección 3, con stride y "
+          "con padding.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
     _grading.trusted(globals()).hidden_pool2d(pool2d_loops, globals())
@@ -501,9 +509,10 @@ nb.md(
     * **Antes del pooling** los tres mapas son distintos: la respuesta máxima (rojo intenso)
       está en la columna 2, luego en la 3, luego en la 4. La convolución es equivariante, no
       invariante.
-    * **Con 1 píxel de desplazamiento, el max pooling da exactamente lo mismo**: las columnas
-      2 y 3 del mapa caen en la misma ventana $2 \times 2$ y el máximo de la ventana no
-      cambia.
+    * **Este desplazamiento de 1 píxel no cambia el max pooling** porque la respuesta sigue
+      en la misma ventana: las columnas 2 y 3 del mapa caen en la misma ventana $2 \times 2$
+      y el máximo de la ventana no cambia. 1 píxel hacia la izquierda (a la columna 1) ya la
+      habría sacado de ella.
     * **Con el segundo píxel, el pooling sí cambia**: la respuesta pasa de la columna 3 a la 4,
       **cruza el borde de una ventana** y salta a la celda de al lado. Ese segundo paso
       también es de un solo píxel: el pooling $2 \times 2$ absorbe los desplazamientos que no
@@ -564,9 +573,12 @@ nb.md(
     Sin pooling, un desplazamiento de un solo píxel ya baja la correlación a unos $0.6$, y con
     tres píxeles los mapas casi no se parecen. Tras un max pooling $2 \times 2$ la caída es
     más lenta, y con $8 \times 8$ la correlación sigue cerca de $0.8$ con 4 píxeles de
-    desplazamiento. El precio: cuanto mayor es la ventana, menos sabemos de **dónde**
-    estaba cada borde. Las CNN reparten ese compromiso en varias etapas: pooling pequeño
-    ($2 \times 2$) después de cada bloque de convoluciones.
+    desplazamiento. Incluso con 1 píxel la correlación tras el pooling $2 \times 2$ es $0.78$,
+    no 1: en una foto hay bordes a ambos lados de cada frontera de ventana, y los que están
+    junto a una frontera la cruzan. Parte de la mejora se debe solo a comparar mapas más
+    pequeños; un *average pooling* daría curvas parecidas. El precio: cuanto mayor es la
+    ventana, menos sabemos de **dónde** estaba cada borde. Las CNN reparten ese compromiso en
+    varias etapas: pooling pequeño ($2 \times 2$) después de cada bloque de convoluciones.
     """,
     concepts=["I1", "P3"],
 )
@@ -588,8 +600,9 @@ nb.md(
     máximo, o el mínimo) de toda la matriz `x[c]`. Es como un pooling cuya ventana es el mapa
     entero. La longitud del vector depende solo de la profundidad $C$, **no del alto ni del
     ancho**: la misma red puede recibir imágenes de cualquier tamaño y la capa densa que va
-    detrás siempre recibe $C$ valores. Por eso GoogLeNet y ResNet terminan con un *global
-    average pooling* (cuaderno 6).
+    detrás siempre recibe $C$ valores. GoogLeNet y ResNet terminan con un *global average
+    pooling*, que sustituye a las grandes capas densas y ahorra muchos parámetros
+    (cuaderno 6).
     """,
     concepts=["P4"],
 )
@@ -705,9 +718,10 @@ nb.md(
     Es decir: **el gradiente de cada ventana va entero a la entrada que tenía el máximo** y el
     resto de la ventana recibe 0. Dos detalles:
 
-    * **Empates.** Si varias entradas comparten el máximo (muy frecuente tras una ReLU, con
-      muchos ceros), se elige **la primera en orden de filas**, la que da `np.argmax`; es el
-      convenio de PyTorch y de `cnncourse.pool2d_backward`.
+    * **Empates.** Si varias entradas comparten el máximo, el máximo no es derivable;
+      cualquier reparto es válido y el convenio (NumPy `argmax`, PyTorch) elige **la primera
+      en orden de filas**; es también el de `cnncourse.pool2d_backward`. Son frecuentes tras
+      una ReLU (la activación que convierte los negativos en 0; cuaderno 6).
     * **Ventanas solapadas** (stride menor que la ventana). Una entrada puede ser el máximo de
       varias ventanas: la suma $\sum_{j,i}$ dice que sus gradientes **se suman**.
 
@@ -735,7 +749,8 @@ nb.code(
     for t in range(4):
         step = pool_step(x_small, t, mode="max")
         r, c = step.origin[0] + step.winner[0], step.origin[1] + step.winner[1]
-        axes[0].add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, lw=2.5))
+        axes[0].add_patch(plt.Rectangle((c - 0.4, r - 0.4), 0.8, 0.8, fill=False, lw=2.5,
+                                        edgecolor="tab:green"))
     fig.tight_layout()
     """,
     concepts=["P3"],
@@ -744,7 +759,8 @@ nb.code(
 nb.md(
     r"""
     Cada valor de `dout` aparece una sola vez en `dx`, en la posición del máximo de su ventana
-    (el 9, el 8 y el 4); las otras 12 entradas reciben 0. En la ventana de abajo a la
+    (el 9, el 8, el 4 y, en la ventana empatada, el primer 1); las otras 12 entradas
+    reciben 0. En la ventana de abajo a la
     derecha los cuatro valores empatan a 1 y gana el primero, `x[2, 2]`.
 
     ✏️ **Ejercicio 3 (3 puntos).** Escribe `maxpool_backward(dout, x, kernel_size=2, stride=None)`
@@ -833,15 +849,19 @@ nb.code(
     wins_2 = maxpool_backward(np.ones((6, 6)), z, 2)
     wins_3 = maxpool_backward(np.ones((5, 5)), z, 3, 2)
     for label, wins in (("2 x 2, stride 2", wins_2), ("3 x 3, stride 2", wins_3)):
-        print(f"{label}: reciben gradiente {np.mean(wins > 0):.0%} de las entradas; "
-              f"la que más gana, {int(wins.max())} ventanas")
+        most = int(wins.max())
+        print(f"{label}: recibe gradiente el {100 * np.mean(wins > 0):.0f} % de las entradas; "
+              f"la que más gana, {most} {'ventana' if most == 1 else 'ventanas'}")
     d = rng.normal(size=(5, 5))
     print("máxima diferencia con cnncourse.pool2d_backward:",
           np.max(np.abs(maxpool_backward(d, z, 3, 2) - cnncourse.pool2d_backward(d, z, 3, 2))))
-    plotting.show_images({"ventanas que gana cada entrada\\n2 × 2, stride 2": wins_2,
-                          "ventanas que gana cada entrada\\n3 × 3, stride 2 (solapadas)": wins_3},
-                         cmap="viridis", colorbar=True, show_shape=False, vmin=0,
-                         vmax=wins_3.max());
+    title = "ventanas que gana cada entrada\\n"
+    fig = plotting.show_images({title + "2 × 2, stride 2": wins_2,
+                                title + "3 × 3, stride 2 (solapadas)": wins_3},
+                               cmap="viridis", colorbar=True, show_shape=False, vmin=0,
+                               vmax=wins_3.max())
+    for cbar_ax in fig.axes[2:]:                         # barras de color: solo enteros
+        cbar_ax.set_yticks(range(int(wins_3.max()) + 1))
     """,
     concepts=["P3"],
 )
