@@ -10,7 +10,10 @@ For each workload it prints the median time of cnncourse and of each peer
 available: naive Python loops (``cnncourse.reference``, timed on a small
 instance and extrapolated by the number of multiply-adds), NumPy
 (``sliding_window_view`` + ``einsum``), ``scipy.signal.correlate`` (single-channel
-cases) and PyTorch CPU (when installed). Ratios are time(cnncourse) / time(peer):
+cases) and PyTorch CPU (when installed). Whole-model rows (ResNet-18 inference,
+one LeNet-5 training step) compare with the same model written in ``torch.nn``,
+its weights copied from cnncourse's and its outputs checked to agree; without
+PyTorch they show only cnncourse's time. Ratios are time(cnncourse) / time(peer):
 below 1 means cnncourse is faster. The machine is shared and noisy, so read the
 ratios, not the absolute times.
 """
@@ -18,6 +21,7 @@ ratios, not the absolute times.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -33,6 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import cnncourse as cc  # noqa: E402
 from cnncourse import reference  # noqa: E402
 from cnncourse._warmup import warmup  # noqa: E402
+from cnncourse.architectures import lenet5, resnet18  # noqa: E402
+from cnncourse.layers import SoftmaxCrossEntropy  # noqa: E402
+from cnncourse.optim import SGD  # noqa: E402
+from cnncourse.training import limit_threads  # noqa: E402
 
 try:
     import scipy.signal as sps
@@ -41,6 +49,7 @@ except ImportError:  # pragma: no cover
 try:
     import torch
     import torch.nn.functional as TF
+    from torch import nn
 
     torch.set_grad_enabled(False)
 except ImportError:  # pragma: no cover
@@ -87,6 +96,62 @@ def np_conv2d_backward(dout, x, u, padding):
     return dxp[:, :, padding : dxp.shape[2] - padding, padding : dxp.shape[3] - padding], du
 
 
+# ---------------------------------------------------------------------------
+# whole models in torch.nn (torchvision is not a dependency): the same layers, in the
+# same order, so that copy_weights can pair the parameters one by one
+# ---------------------------------------------------------------------------
+def torch_lenet5():
+    """cnncourse.architectures.lenet5 in torch.nn: ReLU, average pooling, full C3."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.AvgPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.AvgPool2d(2),
+        nn.Conv2d(16, 120, 5), nn.ReLU(), nn.Flatten(),
+        nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+    )  # fmt: skip
+
+
+def torch_resnet18(num_classes=1000):
+    """ResNet-18 as torchvision builds it (option B shortcuts, no conv bias before BN)."""
+
+    class BasicBlock(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.shortcut = None
+            if stride != 1 or cin != cout:
+                self.shortcut = nn.Sequential(
+                    nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+                )
+
+        def forward(self, x):
+            out = TF.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            return TF.relu(out + (x if self.shortcut is None else self.shortcut(x)))
+
+    layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+              nn.MaxPool2d(3, 2, 1)]  # fmt: skip
+    cin = 64
+    for stage, width in enumerate((64, 128, 256, 512)):
+        for i in range(2):
+            layers.append(BasicBlock(cin, width, 2 if (i == 0 and stage > 0) else 1))
+            cin = width
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, num_classes)]
+    return nn.Sequential(*layers)
+
+
+def copy_weights(ours, theirs) -> None:
+    """Copy cnncourse's parameters into a torch model built with the same layer order."""
+    pairs = list(zip([p for p, _ in ours.parameters()], theirs.parameters(), strict=True))
+    with torch.no_grad():
+        for mine, their in pairs:
+            if tuple(mine.shape) != tuple(their.shape):
+                raise ValueError(f"copy_weights: shape {mine.shape} != {tuple(their.shape)}")
+            their.copy_(torch.from_numpy(mine))
+
+
 @dataclass
 class Workload:
     name: str
@@ -96,6 +161,7 @@ class Workload:
     naive_small_macs: float = 1.0
     peers: dict[str, Callable[[], object]] = field(default_factory=dict)
     target: tuple[str, float] | None = None  # (peer, max ratio)
+    context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
 
 
 def make_workloads(rng) -> list[Workload]:
@@ -218,7 +284,67 @@ def make_workloads(rng) -> list[Workload]:
 
         w.peers["torch"] = torch_backward
     out.append(w)
+    return out + model_workloads(rng)
+
+
+def model_workloads(rng) -> list[Workload]:
+    """Whole models: ResNet-18 inference and one LeNet-5 training step, against torch.nn."""
+    f32 = np.float32
+    out = []
+
+    # ResNet-18 forward, eval mode (batch norm on running statistics), batch of 8
+    net = resnet18(seed=0).eval()
+    x = rng.standard_normal((8, 3, 224, 224)).astype(f32)
+    w = Workload("model ResNet-18 forward N=8 3x224x224 (f32)", lambda: net(x), 8 * net.macs())
+    if torch:
+        tnet = torch_resnet18().eval()
+        copy_weights(net, tnet)
+        tx = torch.from_numpy(x)
+        check_same(net(x), tnet(tx).numpy(), "ResNet-18")
+        w.peers["torch"] = lambda: tnet(tx)
+    out.append(w)
+
+    # LeNet-5 training step: forward + loss + backward + SGD step, batch of 64
+    lenet = lenet5(seed=0)
+    xb = rng.random((64, 1, 32, 32), dtype=f32)
+    yb = rng.integers(0, 10, 64)
+    loss_fn = SoftmaxCrossEntropy()
+    opt = SGD(lenet.parameters(), lr=0.01, momentum=0.9)
+
+    def ours_step():
+        loss_fn(lenet(xb), yb)
+        lenet.backward(loss_fn.backward())
+        opt.step()
+
+    w = Workload(
+        "model LeNet-5 train step N=64 1x32x32 (f32, 1 thread)",
+        ours_step,
+        macs=3 * 64 * lenet.macs(),  # backward costs about twice the forward
+        context=lambda: limit_threads(1),  # as cnncourse.training.train runs it
+    )
+    if torch:
+        tlenet = torch_lenet5()
+        copy_weights(lenet, tlenet)
+        check_same(lenet(xb), tlenet(torch.from_numpy(xb)).numpy(), "LeNet-5")
+        topt = torch.optim.SGD(tlenet.parameters(), lr=0.01, momentum=0.9)
+        txb, tyb = torch.from_numpy(xb), torch.from_numpy(yb)
+
+        def torch_step():
+            with torch.enable_grad():
+                topt.zero_grad()
+                TF.cross_entropy(tlenet(txb), tyb).backward()
+                topt.step()
+
+        w.peers["torch"] = torch_step
+    out.append(w)
     return out
+
+
+def check_same(ours, theirs, name) -> None:
+    """Warn when the two models disagree: the ratio would compare different things."""
+    scale = max(1.0, float(np.abs(theirs).max()))
+    if not np.allclose(ours, theirs, rtol=1e-3, atol=1e-3 * scale):
+        print(f"warning: {name}: cnncourse and torch.nn outputs differ; check the builders")
 
 
 def main(argv=None) -> int:
@@ -236,16 +362,19 @@ def main(argv=None) -> int:
         print("note: PyTorch is not installed; its column is empty (pip install torch)")
     else:
         print(f"torch {torch.__version__} with {torch.get_num_threads()} threads")
-    header = f"{'workload':58s} {'cnncourse':>10s}" + "".join(
-        f" {'/' + p:>10s}" for p in peers_seen
-    ) + f" {'target':>14s}"
+    header = (
+        f"{'workload':58s} {'cnncourse':>10s}"
+        + "".join(f" {'/' + p:>10s}" for p in peers_seen)
+        + f" {'target':>14s}"
+    )
     print(header)
     print("-" * len(header))
     all_ok = True
     for w in make_workloads(rng):
         if args.only not in w.name:
             continue
-        ours = median_time(w.ours, args.repeat)
+        with w.context():
+            ours = median_time(w.ours, args.repeat)
         ratios = {}
         if w.naive_small is not None:
             small = median_time(w.naive_small, 1)

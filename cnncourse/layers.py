@@ -117,6 +117,23 @@ def _sequential(name: str, **layers) -> Sequential:
 # ----------------------------------------------------------------------------
 # the base class
 # ----------------------------------------------------------------------------
+class _Grads(dict):
+    """A layer's gradients, each allocated (zeros) the first time it is used.
+
+    Building VGG-16 to read its summary needs its 138 million weights, not another 138
+    million gradients: those appear with the first backward or ``parameters()`` call.
+    """
+
+    def __init__(self, params: dict):
+        super().__init__()
+        self._params = params
+
+    def __missing__(self, key):
+        value = np.zeros_like(self._params[key])
+        self[key] = value
+        return value
+
+
 class Layer:
     """Base class: parameters, gradients, train/eval mode and the shared checks.
 
@@ -135,7 +152,7 @@ class Layer:
     def __init__(self):
         self.name = type(self).__name__
         self.params: dict[str, np.ndarray] = {}
-        self.grads: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = _Grads(self.params)
         self.training = True
         self._cache = None
         self._out_shape = None
@@ -178,7 +195,9 @@ class Layer:
 
     def count_params(self) -> int:
         """Number of trainable values (BatchNorm's running statistics are not counted)."""
-        return sum(param.size for param, _ in self.parameters())
+        return sum(p.size for p in self.params.values()) + sum(
+            child.count_params() for child in self.children()
+        )
 
     def train(self):
         """Training mode, recursively (batch statistics in BatchNorm2d, dropout on)."""
@@ -203,8 +222,7 @@ class Layer:
         return f"{kind}(\n" + "\n".join(lines) + "\n)"
 
     def _add_param(self, key: str, value: np.ndarray) -> None:
-        self.params[key] = value
-        self.grads[key] = np.zeros_like(value)
+        self.params[key] = value  # its gradient is allocated on first use (_Grads)
 
     @property
     def _label(self) -> str:

@@ -17,19 +17,22 @@ COURSE_NOTEBOOKS = [
     "03_rgb.ipynb",
     "04_hyperparameters.ipynb",
     "05_pooling.ipynb",
+    "06_architectures.ipynb",
 ]
 OUTLINE = ROOT.parent / "shared" / "course" / "OUTLINE.md"
 # The ids of OUTLINE.md's sections the notebooks teach so far: Introduction, 1D and 2D
-# convolution (01-03), Hyperparameters (04) and Pooling (05).
+# convolution (01-03), Hyperparameters (04), Pooling (05) and Architectures (06): all of them.
 CONCEPTS_01_03 = [f"I{k}" for k in range(1, 6)] + [f"C{k}" for k in range(1, 8)]
 CONCEPTS_04_05 = [f"H{k}" for k in range(1, 6)] + [f"P{k}" for k in range(1, 5)]
-CONCEPTS_TAUGHT = CONCEPTS_01_03 + CONCEPTS_04_05
+CONCEPTS_06 = [f"A{k}" for k in range(1, 9)]
+CONCEPTS_TAUGHT = CONCEPTS_01_03 + CONCEPTS_04_05 + CONCEPTS_06
 OUTLINE_SECTIONS = (
     "Introduction",
     "1D convolution",
     "2D convolution",
     "Hyperparameters",
     "Pooling",
+    "Architectures",
 )
 
 

@@ -34,7 +34,7 @@ from autograde.course import Course
 CLASS = [
     ("ana", "correct", {}),
     ("bruno", "skip", {0: "partly_wrong", 1: "partly_wrong", 3: "partly_wrong"}),
-    ("carla", "skip", {0: "blank", 1: "blank", 4: "blank"}),
+    ("carla", "skip", {0: "blank", 1: "blank", 4: "blank", 5: "blank"}),
     ("diego", "skip", {1: "py_loop"}),
     ("elena", "skip", {0: "numba_loop"}),
     ("fabio", "skip", {2: "memory_bomb"}),

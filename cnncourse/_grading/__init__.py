@@ -58,7 +58,7 @@ from __future__ import annotations
 from . import _core
 
 # One module per graded notebook, in this folder (see "Adding the checks" above).
-NOTEBOOKS = ("nb01", "nb02", "nb03", "nb04", "nb05")
+NOTEBOOKS = ("nb01", "nb02", "nb03", "nb04", "nb05", "nb06")
 
 globals().update(_core._exports(_core))
 for _name in NOTEBOOKS:
