@@ -104,6 +104,21 @@ class DigitsRun:
         """``test accuracy 0.NNNN in NN.N s``, the last line of the command."""
         return f"test accuracy {self.test_accuracy:.4f} in {self.seconds:.1f} s"
 
+    def standardize(self, X) -> np.ndarray:
+        """Images X in [0, 1] as the model saw them in training: ``(X - mean) / std``.
+
+        The model was trained on standardised images: give it raw ones and it sees a
+        background of 0 instead of ``-mean / std``, and its predictions go wrong. Use
+        ``training.predict(run.model, run.standardize(X))``. Returns a new float32 array.
+        """
+        return _standardize(X, self.mean, self.std)
+
+
+def _standardize(X, mean: float, std: float) -> np.ndarray:
+    """``(X - mean) / std`` in float32, as :func:`train_digits` feeds LeNet-5."""
+    X = np.asarray(X, dtype=np.float32)
+    return (X - np.float32(mean)) / np.float32(std)
+
 
 # --------------------------------------------------------------------------- checks
 
@@ -429,12 +444,11 @@ def train_digits(
     -------
     DigitsRun
         ``model`` (in evaluation mode), ``history``, ``test_accuracy``, ``seconds`` and the
-        ``mean`` and ``std`` to standardise new images with.
+        ``mean`` and ``std`` to standardise new images with (:meth:`DigitsRun.standardize`).
     """
     X_train, y_train, X_test, y_test = load_digits()
     mean, std = float(X_train.mean()), float(X_train.std())
-    X_train = (X_train - np.float32(mean)) / np.float32(std)
-    X_test = (X_test - np.float32(mean)) / np.float32(std)
+    X_train, X_test = _standardize(X_train, mean, std), _standardize(X_test, mean, std)
     model = lenet5(num_classes=10, seed=seed)
     load_kernels()
     start = time.perf_counter()

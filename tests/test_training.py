@@ -74,6 +74,13 @@ def test_train_digits_two_epochs_clearly_beats_chance():
     assert not run.model.training, "the returned model must be in evaluation mode"
     assert FINAL_LINE.match(run.summary_line()), run.summary_line()
     assert run.seconds >= run.history.time[-1] > 0
+    # new images go in standardised as in training: run.standardize reproduces the accuracy
+    _, _, X_test, y_test = load_digits()
+    X_std = run.standardize(X_test)
+    assert X_std.dtype == np.float32 and X_std.shape == X_test.shape
+    np.testing.assert_allclose(X_std, (X_test - run.mean) / run.std, rtol=1e-5, atol=1e-6)
+    assert evaluate(run.model, X_std, y_test) == run.test_accuracy
+    assert X_test.min() == 0.0, "standardize must not modify its argument"
 
 
 def test_train_lenet5_on_a_subset_beats_chance_and_fills_history(digits):

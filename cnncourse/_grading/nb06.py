@@ -484,7 +484,7 @@ def explain_lenet_table(got, input_size=32, num_classes=10):
             if params == 2 * eshape[0]:
                 return where + (
                     "El pooling no tiene parámetros. (En el artículo de 1998 cada mapa de S2 y "
-                    "S4 tenía un coeficiente y un sesgo entrenables; aquí, como en la clase, "
+                    "S4 tenía un coeficiente y un sesgo entrenables; aquí, como en el tema, "
                     "el pooling es una ventana sin nada que aprender.)"
                 )
             return where + "El pooling no tiene parámetros: 0."

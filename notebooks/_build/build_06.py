@@ -82,7 +82,7 @@ nb.md(
 
     Cada tipo de capa es una clase de `cnncourse.layers` (con los nombres de PyTorch, que es lo
     que usarás después). Todas reciben un **lote** de $N$ imágenes a la vez, un array de forma
-    `(N, C, H, W)`: el orden de NumPy de la tabla de notación del cuaderno 2 (la clase escribe
+    `(N, C, H, W)`: el orden de NumPy de la tabla de notación del cuaderno 2 (el tema escribe
     $C \times W \times H$), con el lote delante.
 
     | capa | en `cnncourse.layers` | qué hace | parámetros |
@@ -98,7 +98,7 @@ nb.md(
       ($W_2 (W_1 \mathbf{x} + \mathbf{b}_1) + \mathbf{b}_2 = (W_2 W_1)\mathbf{x} + \dots$) y
       apilar capas no serviría de nada.
     * Una **FC** recibe vectores. Entre la última capa convolucional y la primera FC hay que
-      aplanar el volumen: `Flatten()` convierte `(N, C, H, W)` en `(N, C·H·W)`. La clase no lo
+      aplanar el volumen: `Flatten()` convierte `(N, C, H, W)` en `(N, C·H·W)`. El tema no lo
       menciona: no tiene parámetros ni calcula nada, solo cambia la forma.
 
     Una pasada por las cuatro capas con un dígito escrito a mano. Para que sus mapas de
@@ -170,12 +170,12 @@ nb.md(
     Se lee de dentro hacia fuera: un **grupo** son $N$ parejas CONV → ReLU seguidas (o no) de un
     POOL; hay $M$ grupos; después, $K$ parejas FC → ReLU y una última FC. Esa última FC va
     **sin ReLU**: da un número por clase (las puntuaciones o *logits*), y la función *softmax*
-    los convierte en las probabilidades de las que habla la clase,
+    los convierte en las probabilidades de las que habla el tema,
     $p_k = e^{z_k} / \sum_j e^{z_j}$. Entre el último grupo y la primera FC va el `Flatten`,
     aunque el patrón no lo escriba. Y con $M = 0$ no hay ningún grupo, ni CONV ni POOL, aunque
     $N > 0$: $[\dots] * 0$ no repite nada.
 
-    Para escribir las redes en la notación de la clase usaremos esta función, que lee las
+    Para escribir las redes en la notación del tema usaremos esta función, que lee las
     capas de un `Sequential` (también si tiene otros `Sequential` dentro):
     """,
     concepts=["A2"],
@@ -216,6 +216,7 @@ nb.md(
       en la primera);
     * con `pool=True` cada grupo termina en `MaxPool2D(2)`, que divide el alto y el ancho
       entre 2 (redondeando hacia abajo); con `pool=False` no hay POOL;
+    * con $N = 0$ cada grupo es solo un POOL y los canales siguen siendo $C$;
     * después de los grupos, `Flatten()`;
     * cada FC oculta es `Dense(entradas, hidden)` seguida de `ReLU()`, y la última es
       `Dense(entradas, num_classes)`, sin ReLU.
@@ -333,8 +334,8 @@ nb.code(
 nb.md(
     r"""
     Fíjate en dónde están los parámetros. La tercera red, sin POOL, es la más grande: su FC
-    recibe los $8 \cdot 32 \cdot 32 = 8192$ valores de los mapas y tiene
-    $10 \cdot 8193 = 81\,930$ parámetros, más que todo lo demás junto. Cada POOL divide entre
+    recibe los $8 \cdot 32 \cdot 32 = 8\,192$ valores de los mapas y tiene
+    $10 \cdot 8\,193 = 81\,930$ parámetros, más que todo lo demás junto. Cada POOL divide entre
     4 la entrada de la FC; con tres grupos, la FC de la última red recibe solo
     $8 \cdot 4 \cdot 4 = 128$ valores. Las CONV, en cambio, tienen pocos parámetros (sus pesos
     se comparten en todas las posiciones), pero cada peso se usa en todas ellas: en la última
@@ -372,7 +373,7 @@ nb.md(
 
     C5 es una convolución $5 \times 5$ sobre mapas de $5 \times 5$: cada filtro cabe una sola
     vez y da un solo número, así que C5 hace lo mismo que una FC de $16 \cdot 5 \cdot 5 = 400$
-    entradas y 120 salidas. Por eso la clase cuenta C5, F6 y OUTPUT como el bloque de capas
+    entradas y 120 salidas. Por eso el tema cuenta C5, F6 y OUTPUT como el bloque de capas
     *fully-connected*. La LeNet-5 de `cnncourse.architectures.lenet5` es una versión actual
     de la red: ReLU en vez de la tangente hiperbólica escalada del artículo, *average
     pooling* sin parámetros en S2 y S4 (en el cuaderno 5 usamos el máximo; las formas son
@@ -406,7 +407,8 @@ nb.md(
     * una CONV tiene $D \cdot (C \cdot h \cdot w + 1)$ parámetros (pesos y sesgos), una FC
       $\text{salidas} \cdot (\text{entradas} + 1)$ y un POOL, 0;
     * F6 recibe la salida de C5 aplanada: $120 \cdot H_o \cdot W_o$ valores (con
-      `input_size=32`, $120 \cdot 1 \cdot 1$).
+      `input_size=32`, $120 \cdot 1 \cdot 1$);
+    * con tamaños impares el pooling redondea hacia abajo (33 → C1 29 → S2 14).
 
     Por ejemplo, `lenet5_table()["C1"]` es `((6, 28, 28), 156)`. Calcúlalo con las fórmulas:
     no construyas las capas ni uses `architectures.lenet5`.
@@ -518,12 +520,23 @@ nb.md(
     probabilidad que la softmax da a la clase correcta, cambiado de signo), la
     retropropagación calcula el gradiente de cada peso (los `backward` de cada capa, como el
     del max pooling del cuaderno 5) y el optimizador Adam da un paso. Una **época** es una
-    pasada por las $1\,438$ imágenes. `training.train_digits` hace exactamente eso: es el mismo
-    código que el comando
+    pasada por las $1\,438$ imágenes. `training.train_digits` hace eso y tres cosas más:
+
+    * **estandariza** los píxeles: les resta la media y los divide entre la desviación típica
+      de las imágenes de entrenamiento (`run.mean` y `run.std`), para que la entrada tenga
+      media 0 y desviación típica 1. Cualquier imagen que le pasemos después a la red tiene
+      que ir estandarizada igual;
+    * **desplaza** cada imagen al azar, hasta 2 píxeles en cada eje, cada vez que la usa (un
+      aumento de datos: la letra no siempre está centrada, y así la red no memoriza
+      posiciones exactas);
+    * va **bajando la tasa de aprendizaje** de Adam época a época, a lo largo de media curva
+      coseno: pasos grandes al principio y pequeños al final.
+
+    Es el mismo código que el comando
 
         python -m cnncourse train-digits
 
-    que entrena 15 épocas y llega a una exactitud de al menos 0.97 en las imágenes de prueba.
+    que entrena 20 épocas y llega a una exactitud de al menos 0.97 en las imágenes de prueba.
     Aquí, para no esperar, entrenamos solo 3 épocas:
     """,
     concepts=["A4"],
@@ -550,7 +563,9 @@ nb.md(
     del cuaderno 2. Los comparamos con los valores aleatorios con los que empezaron (los de
     `architectures.lenet5(seed=0)`, la misma semilla) y miramos sus mapas de características en
     un dígito de prueba: dónde responde cada filtro. Debajo, los 16 mapas de C3, de
-    $10 \times 10$ y más abstractos: cada uno combina los 6 de S2.
+    $10 \times 10$ y más abstractos: cada uno combina los 6 de S2. La red aprendió con
+    imágenes estandarizadas, así que se las damos igual, con `run.standardize(X_test)`; en las
+    figuras, el dígito se ve tal cual.
     """,
     concepts=["A4"],
 )
@@ -558,19 +573,21 @@ nb.md(
 nb.code(
     """
     model = run.model                                     # en modo evaluación
+    X_std = run.standardize(X_test)                       # (X_test - run.mean) / run.std, como al entrenar
     filters = model[0].params["weight"][:, 0]             # conv1: (6, 1, 5, 5) -> (6, 5, 5)
     start = architectures.lenet5(seed=0)[0].params["weight"][:, 0]
     change = np.linalg.norm(filters - start) / np.linalg.norm(start)
     print(f"los filtros de C1 han cambiado un {100 * change:.0f} % desde su inicialización aleatoria")
     plotting.show_kernels(list(filters), [f"filtro {d}" for d in range(6)]);
 
-    sample = X_test[:1]
+    sample = X_std[:1]                                    # la red ve la imagen estandarizada ...
     c1 = model[:2](sample)[0]                             # conv1 + ReLU: (6, 28, 28)
     c3 = model[:5](sample)[0]                             # ... + pool1 + conv2 + ReLU: (16, 10, 10)
-    plotting.show_images({"dígito de prueba": sample[0, 0]}, size=2.2);
+    plotting.show_images({"dígito de prueba": X_test[0, 0]}, size=2.2);   # ... y la mostramos tal cual
     plotting.show_images(list(c1), [f"C1, mapa {d}" for d in range(6)], size=1.9, show_shape=False);
     plotting.show_images(list(c3), [f"C3, {d}" for d in range(16)], ncols=8, size=1.3,
                          show_shape=False);
+    print("suma de los pesos de cada filtro de C1:", filters.sum(axis=(1, 2)).round(2))
     print("parte de cada mapa de C1 que la ReLU deja a 0:", (c1 == 0).mean(axis=(1, 2)).round(2))
     """,
     concepts=["A4"],
@@ -581,11 +598,22 @@ nb.md(
     Tras solo 3 épocas los filtros de C1 se han movido poco de sus valores aleatorios y, a
     simple vista, todavía parecen ruido: la primera capa se va definiendo despacio, y con el
     entrenamiento completo (el comando) sus filtros cambian bastante más. Sus mapas, en
-    cambio, ya muestran papeles distintos: unos son una copia suavizada del trazo y otros
-    marcan sus bordes en una dirección. Si un mapa sale casi entero negro, su filtro da
-    valores negativos en casi todo el dígito y la ReLU los anula: para esta imagen, ese filtro
-    apenas aporta nada. (Si le pasara en todas las posiciones de todas las imágenes, no
-    recibiría gradiente y dejaría de aprender: se dice que la neurona está «muerta».)
+    cambio, ya muestran papeles distintos. Para leerlos, recuerda que la red ve la imagen
+    estandarizada: el fondo no vale 0, sino $-\text{media}/\text{desviación} \approx -0.94$, y
+    el trazo, hasta $2.15$. Sobre el fondo, un filtro da su sesgo (casi 0) más $-0.94$ veces
+    la suma de sus pesos, así que esa suma (la que se imprime) decide qué pasa allí:
+
+    * si es claramente **positiva**, el fondo da valores negativos, que la ReLU anula, y el
+      trazo da valores positivos: el mapa es una copia suavizada del trazo sobre fondo negro;
+    * si es **negativa**, el mapa es el negativo del dígito: se enciende en el fondo y se
+      apaga sobre el trazo, que da valores negativos;
+    * si es **cercana a 0**, el fondo da casi 0 y el mapa solo marca algunos bordes y partes
+      del trazo, según el dibujo de los pesos.
+
+    En todos, la ReLU deja a 0 cerca de la mitad de las posiciones: cada filtro se queda con la
+    parte de la imagen a la que responde. (Si un filtro diera valores negativos en todas las
+    posiciones de todas las imágenes, no recibiría gradiente y dejaría de aprender: se dice
+    que la neurona está «muerta».)
 
     ¿Y dónde se equivoca? Algunos de los dígitos de prueba que ha fallado:
     """,
@@ -594,9 +622,9 @@ nb.md(
 
 nb.code(
     """
-    predicted = training.predict(model, X_test).argmax(axis=1)
+    predicted = training.predict(model, X_std).argmax(axis=1)   # estandarizadas, como al entrenar
     wrong = np.flatnonzero(predicted != y_test)
-    print(f"{len(wrong)} errores en {len(y_test)} imágenes de prueba")
+    print(f"{len(wrong)} {'error' if len(wrong) == 1 else 'errores'} en {len(y_test)} imágenes de prueba")
     if len(wrong):
         plotting.show_images(list(X_test[wrong[:8], 0]),
                              [f"es un {y_test[i]}, dice {predicted[i]}" for i in wrong[:8]],
@@ -637,7 +665,8 @@ nb.md(
     | capas con pesos | 5 (3 CONV + 2 FC) | 8 (5 CONV + 3 FC) |
     | activación | tangente hiperbólica | ReLU (entrena mucho más rápido) |
     | pooling | *subsampling* $2 \times 2$ | max pooling $3 \times 3$ con stride 2 (ventanas solapadas) |
-    | contra el sobreajuste | — | *dropout* en las FC y aumento de datos (recortes, reflejos) |
+    | normalización | — | LRN (*local response normalization*, normalización local de la respuesta) tras conv1 y conv2 |
+    | contra el sobreajuste | — | *dropout* (anula al azar la mitad de las neuronas en cada paso de entrenamiento) en las FC y aumento de datos (recortes, reflejos) |
     | hardware | CPU | dos GPU |
 
     Sus resúmenes, uno detrás de otro (la columna de la derecha son las multiplicaciones por
@@ -726,7 +755,8 @@ nb.md(
     \mathtt{POOL}$, con convoluciones $3 \times 3$ de padding 1 (como en tu `build_pattern`) y
     un max pooling $2 \times 2$. VGG-16 es $M = 5$ bloques (con $N$ = 2, 2, 3, 3 y 3) y
     $K = 2$: el patrón a lo grande. Las variantes A, B, D y E del artículo son VGG-11, 13, 16
-    y 19, por su número de capas con pesos.
+    y 19, por su número de capas con pesos (A-LRN es A con LRN; C, de 16 capas, usa
+    convoluciones $1 \times 1$ en los tres últimos bloques).
 
     **¿Por qué filtros de $3 \times 3$?** Dos convoluciones $3 \times 3$ seguidas ven
     $5 \times 5$ píxeles de la entrada, y tres ven $7 \times 7$ (el campo receptivo del
@@ -820,7 +850,8 @@ nb.md(
     **concatenan** a lo largo de los canales. Para poder concatenarlas, todas tienen que medir
     lo mismo de alto y de ancho: por eso cada camino conserva $H \times W$ con el padding
     justo, $p = (k - 1)/2$. En la figura, con una entrada de $5 \times 5$, la ventana en el
-    primer paso y la salida, también de $5 \times 5$, para $k$ = 1, 3 y 5:
+    primer paso y la salida, también de $5 \times 5$, para $k$ = 1, 3 y 5 (todas las
+    cuadrículas a la misma escala):
     """,
     concepts=["A7"],
 )
@@ -828,9 +859,14 @@ nb.md(
 nb.code(
     """
     fig, axes = plt.subplots(2, 3, figsize=(11, 7.5))
+    side = 5 + 2 * 2                                     # la entrada más grande, con padding 2: 9 x 9
     for col, (k, p) in enumerate(((1, 0), (3, 1), (5, 2))):
         draw_arithmetic(axes[0, col], axes[1, col], Geometry(5, k, padding=p), step=0)
         axes[0, col].set_title(f"{k} × {k}, padding {p}\\n" + axes[0, col].get_title(), fontsize=10)
+        margin = (side - (5 + 2 * p)) / 2 + 0.15         # todas las cuadrículas a la misma escala
+        for ax in axes[:, col]:
+            ax.set_xlim(-margin, 5 + 2 * p + margin)
+            ax.set_ylim(5 + 2 * p + margin, -margin)
     fig.tight_layout()
     """,
     concepts=["A7"],
@@ -936,7 +972,9 @@ nb.md(
     Al final, en vez del bloque FC de VGG, GoogLeNet hace un **global average pooling** (el
     del cuaderno 5): resume cada uno de los 1024 mapas de $7 \times 7$ en un número, y una sola
     FC de 1024 a 1000 da las puntuaciones. Con esos dos trucos, 22 capas con pesos caben en 7
-    millones de parámetros, 9 veces menos que AlexNet:
+    millones de parámetros, 9 veces menos que AlexNet. Al entrenar, el artículo añadía dos
+    clasificadores auxiliares en 4a y 4d; se descartan al predecir (y no están en estas
+    cuentas):
     """,
     concepts=["A7"],
 )
@@ -979,11 +1017,12 @@ nb.md(
 
     $$\mathbf{y} = \mathrm{ReLU}\big(F(\mathbf{x}) + \mathbf{x}\big),$$
 
-    donde $F$ son dos convoluciones $3 \times 3$ con una ReLU entre las dos. Tras cada
-    convolución va una *batch normalization*, que normaliza cada canal con la media y la
-    desviación típica del lote y aprende una escala y un desplazamiento (2 parámetros por
-    canal). La flecha que lleva $\mathbf{x}$ directamente a
-    la suma es la **skip connection** o atajo. Si la mejor opción es no cambiar nada, al
+    donde $F$ son dos convoluciones $3 \times 3$ con una ReLU entre las dos (el bloque básico
+    de ResNet-18 y 34; ResNet-50, 101 y 152 usan el bloque *bottleneck*, «cuello de botella»,
+    $1 \times 1 \to 3 \times 3 \to 1 \times 1$). Tras cada convolución va una *batch
+    normalization*, que normaliza cada canal con la media y la desviación típica del lote y
+    aprende una escala y un desplazamiento (2 parámetros por canal). La flecha que lleva
+    $\mathbf{x}$ directamente a la suma es la **skip connection** o atajo. Si la mejor opción es no cambiar nada, al
     bloque le basta con aprender $F = 0$.
 
     > Bloque ResNet regular vs. bloque ResNet con convolución 1×1.
@@ -1081,7 +1120,7 @@ nb.md(
       + \frac{\partial L}{\partial \mathbf{y}} \frac{\partial F}{\partial \mathbf{x}}:$$
 
     el primer término llega **tal cual** por el atajo, sin multiplicarse por nada. Es el
-    *backward* de esta clase, el bloque residual más sencillo (sin batch norm):
+    *backward* de esta clase de Python, el bloque residual más sencillo (sin batch norm):
     """,
     concepts=["A8"],
 )
@@ -1157,7 +1196,7 @@ nb.code(
     ax.semilogy(layer, g_plain, "o-", label="red plana")
     ax.semilogy(layer, g_residual, "s-", label="red residual (skip connections)")
     ax.set(xlabel="capa (0 = entrada de la red, 30 = salida)",
-           ylabel="norma del gradiente ∂L/∂x", title="30 capas, al inicializar, mismos pesos")
+           ylabel="norma del gradiente ∂L/∂x", title="30 capas, inicialización por defecto de PyTorch, sin batch norm")
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     print(f"norma del gradiente en la entrada: plana {g_plain[0]:.1e}, residual {g_residual[0]:.2f}")
@@ -1172,17 +1211,22 @@ nb.md(
     En la red plana, cada bloque multiplica la norma del gradiente por 0.14 de media: tras
     30 capas llega a la entrada un gradiente **billones** de veces más pequeño que en la salida.
     Las primeras capas no recibirían señal para aprender. En la residual, el atajo lo lleva
-    casi intacto hasta la entrada: eso es «acortar las capas y atravesarlas sin desvanecerse».
+    hasta la entrada casi sin pérdida (norma 0.73): eso es «acortar las capas y atravesarlas
+    sin desvanecerse».
 
     **¿Y si elegimos mejor la escala de los pesos?** La inicialización de He (He et al. 2015,
     los mismos autores que ResNet; es la que usa `cnncourse`) está pensada para compensar la
-    mitad de la señal que anula cada ReLU. Con ella la red plana empieza mucho mejor, pero la
-    residual, sin batch norm, hace lo contrario: cada atajo **suma** y el gradiente crece
-    camino de la entrada. Por eso los bloques de ResNet llevan batch norm, que mantiene cada
-    rama a escala. Y hay más: He et al. observaron que una red plana de 56 capas, incluso con
-    su inicialización y con batch norm, entrenaba **peor** que una de 20 (el problema de la
-    *degradación*), mientras que las residuales mejoraban al añadir capas: el atajo no depende
-    de cómo de bien se hayan escalado los pesos.
+    mitad de la señal que anula cada ReLU. La celda siguiente repite el experimento con ella.
+    La red plana empieza mucho mejor: el gradiente llega a la entrada unas 20 veces más
+    pequeño (norma 0.05), no billones de veces. Pero la residual, sin batch norm, se pasa al
+    otro extremo: cada atajo **suma**, y el gradiente crece camino de la entrada hasta una
+    norma de 40.7. Ya no se desvanece, pero **explota**. Por eso los bloques de ResNet llevan
+    batch norm, que mantiene cada rama a escala.
+
+    Y hay más: He et al. comprobaron que sus redes planas, con batch norm, tenían gradientes
+    sanos y aun así una de 56 capas entrenaba **peor** que una de 20 (la *degradación*). Las
+    residuales, con batch norm, mejoraban al añadir capas. El atajo facilita la optimización;
+    la escala la pone la batch norm.
     """,
     concepts=["A8"],
 )
@@ -1245,8 +1289,8 @@ nb.md(
     * **Más profundidad no significa más parámetros.** GoogLeNet (22 capas) tiene 9 veces
       menos parámetros que AlexNet (8), y ResNet-152 (152 capas) menos que VGG-19 (19): los
       dos terminan en global average pooling en vez de en grandes FC, y usan convoluciones
-      $1 \times 1$ para reducir canales (los bloques *bottleneck* de ResNet-50, 101 y 152 son
-      $1 \times 1 \to 3 \times 3 \to 1 \times 1$).
+      $1 \times 1$ para reducir canales (los bloques *bottleneck*, «cuello de botella», de
+      ResNet-50, 101 y 152 son $1 \times 1 \to 3 \times 3 \to 1 \times 1$).
     * **El coste va con los mapas grandes.** VGG-16 y VGG-19 hacen más multiplicaciones que
       cualquier ResNet, incluida ResNet-152, porque aplican muchos filtros sobre mapas de
       $224 \times 224$ y $112 \times 112$; ResNet reduce el tamaño desde la primera capa
@@ -1268,15 +1312,17 @@ nb.md(
     modelos de PyTorch) no te saldrán los de la tabla anterior, y no es un error de nadie:
 
     * **AlexNet de torchvision** ($61\,100\,840$ parámetros) no es la del artículo de 2012,
-      sino la variante de una sola GPU de otro artículo de Krizhevsky (2014, *"One weird trick
-      for parallelizing convolutional neural networks"*): 64, 192, 384, 256 y 256 filtros, sin
+      sino una variante de una sola GPU basada en la de otro artículo de Krizhevsky (2014,
+      *"One weird trick for parallelizing convolutional neural networks"*), aunque con 256
+      filtros en conv4 donde el artículo dice 384 (los toma de la configuración para una GPU
+      del código del propio Krizhevsky, *cuda-convnet2*): 64, 192, 384, 256 y 256 filtros, sin
       grupos (ya no hay dos GPU), sin LRN y con padding 2 en conv1, que resuelve a su manera el
       enigma de $224$ frente a $227$: $\lfloor (224 + 2 \cdot 2 - 11)/4 \rfloor + 1 = 55$.
-    * **GoogLeNet de torchvision** ($6\,624\,904$) añade batch norm tras cada convolución
-      (publicada después que GoogLeNet), quita los sesgos de las convoluciones, no tiene los
-      clasificadores auxiliares (solo se usan al entrenar) y, en el tercer camino de cada
-      bloque inception, usa una $3 \times 3$ donde el artículo pone una $5 \times 5$: un
-      descuido que se quedó para no invalidar los pesos ya entrenados.
+    * **GoogLeNet de torchvision** añade batch norm tras cada convolución (publicada después
+      que GoogLeNet), quita los sesgos y usa $3 \times 3$ donde el artículo pone $5 \times 5$
+      (en el tercer camino de cada bloque inception: un descuido que se quedó para no invalidar
+      los pesos ya entrenados). La cifra ($6\,624\,904$) es la del modelo sin los
+      clasificadores auxiliares; la versión de `cnncourse` tampoco los tiene.
 
     Con la fórmula de siempre, $D \cdot (C \cdot h \cdot w + 1)$, se comprueban las dos cifras:
     """,
@@ -1290,7 +1336,8 @@ nb.code(
         return d * (c * k * k + (1 if bias else 0)) + (2 * d if bn else 0)
 
 
-    # AlexNet "one weird trick": (C, D, k) de cada CONV y (entradas, salidas) de cada FC
+    # AlexNet de torchvision ("one weird trick" con 256 filtros en conv4): (C, D, k) de cada
+    # CONV y (entradas, salidas) de cada FC
     convs = [(3, 64, 11), (64, 192, 5), (192, 384, 3), (384, 256, 3), (256, 256, 3)]
     fcs = [(256 * 6 * 6, 4096), (4096, 4096), (4096, 1000)]
     tv_alexnet = sum(conv_params(*c) for c in convs) + sum(o * (i + 1) for i, o in fcs)
@@ -1337,7 +1384,7 @@ nb.md(
     * El patrón más común es
       $\mathtt{INPUT} \to [[\mathtt{CONV} \to \mathtt{ReLU}] * N \to \mathtt{POOL?}] * M \to
       [\mathtt{FC} \to \mathtt{ReLU}] * K \to \mathtt{FC}$; con $N$, $M$ y $K$ salen el
-      modelo lineal, el MLP y las CNN de la clase. La última FC da las puntuaciones de cada
+      modelo lineal, el MLP y las CNN del tema. La última FC da las puntuaciones de cada
       clase, sin ReLU.
     * **LeNet-5** (1998): dos CONV + POOL y un bloque FC, $61\,706$ parámetros; entrenada
       unos segundos ya reconoce más del 90 % de los dígitos, y el comando
