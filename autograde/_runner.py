@@ -60,7 +60,7 @@ VOLATILE_BUILTINS = (
 
 
 def _integrity_source(name: str) -> str:
-    return f'''
+    return f"""
 def {name}(_base={{}}, _id=id, _vars=vars, _list=list, _callable=callable,
         _sys=__import__("sys"), _mods={CHECK_MODULES!r}, _skip={VOLATILE_BUILTINS!r}):
     cur = {{}}
@@ -89,7 +89,7 @@ for _m in {CHECK_MODULES!r}:
     except Exception:
         pass
 del _m
-'''
+"""
 
 
 def _numba_stats_source() -> str:
@@ -123,8 +123,6 @@ def _cancel_others() -> None:
     for task in asyncio.all_tasks():
         if task is not current:
             task.cancel()
-
-
 
 
 def _error_output(ename: str, evalue: str):

@@ -20,7 +20,6 @@ from pathlib import Path
 import nbformat
 
 from . import sandbox
-from .grading import RUNNER
 
 
 def check(path: Path, cell_timeout: float = 60.0, log=print) -> int:
@@ -45,15 +44,16 @@ def check(path: Path, cell_timeout: float = 60.0, log=print) -> int:
         env = sandbox.kernel_env(str(tmp), os.environ.get("NUMBA_CACHE_DIR"))
         key = os.urandom(16).hex()
         cfg = {"key": key, "cell_timeout": cell_timeout}
-        cmd = [sys.executable, str(RUNNER), str(src), str(dst)]
+        cmd = [sys.executable, str(sandbox.RUNNER), str(src), str(dst)]
         run = sandbox.run_limited(cmd, env, path.parent, limits, json.dumps(cfg) + "\n")
         m = re.search(r"AUTOGRADE-HMAC ([0-9a-f]{64})", run.stdout)
         if not dst.exists() or not m:
             log(f"{path}: the notebook could not be run:\n{run.stderr[-2000:]}")
             return 2
         data = dst.read_bytes()
-        if not hmac.compare_digest(hmac.new(key.encode(), data, hashlib.sha256).hexdigest(),
-                                   m.group(1)):
+        if not hmac.compare_digest(
+            hmac.new(key.encode(), data, hashlib.sha256).hexdigest(), m.group(1)
+        ):
             log(f"{path}: the run's result was tampered with")
             return 2
         out = nbformat.reads(data.decode(), as_version=4)

@@ -58,7 +58,7 @@ def _add_grading(p: argparse.ArgumentParser, cell_timeout: float = 30.0) -> None
 
 
 def _settings(args):
-    from .grading import Settings
+    from .job import Settings
 
     limits = sandbox.Limits(
         cell_timeout=args.cell_timeout,
@@ -128,7 +128,7 @@ def _course(args) -> Course:
 
 
 def _results(course):
-    from .grading import load_results
+    from .results import load_results
 
     res = list(load_results(course).values())
     if not res:

@@ -94,9 +94,7 @@ def discover_notebooks(notebooks_dir: Path) -> list[Path]:
     if not notebooks_dir.is_dir():
         return []
     return sorted(
-        p
-        for p in notebooks_dir.iterdir()
-        if NOTEBOOK_RE.match(p.name) and is_nbgrader_notebook(p)
+        p for p in notebooks_dir.iterdir() if NOTEBOOK_RE.match(p.name) and is_nbgrader_notebook(p)
     )
 
 
@@ -139,23 +137,23 @@ class Course:
     def assignments(self) -> list[str]:
         return list(self.settings().get("assignments", []))
 
-    def source(self, a: str) -> Path:
-        return self.root / "source" / a / f"{a}.ipynb"
+    def source(self, assignment: str) -> Path:
+        return self.root / "source" / assignment / f"{assignment}.ipynb"
 
-    def release(self, a: str) -> Path:
-        return self.root / "release" / a / f"{a}.ipynb"
+    def release(self, assignment: str) -> Path:
+        return self.root / "release" / assignment / f"{assignment}.ipynb"
 
-    def submitted(self, s: str, a: str) -> Path:
-        return self.root / "submitted" / s / a / f"{a}.ipynb"
+    def submitted(self, student: str, assignment: str) -> Path:
+        return self.root / "submitted" / student / assignment / f"{assignment}.ipynb"
 
-    def autograded(self, s: str, a: str) -> Path:
-        return self.root / "autograded" / s / a / f"{a}.ipynb"
+    def autograded(self, student: str, assignment: str) -> Path:
+        return self.root / "autograded" / student / assignment / f"{assignment}.ipynb"
 
-    def workdir(self, s: str, a: str) -> Path:
-        return self.root / "work" / s / a
+    def workdir(self, student: str, assignment: str) -> Path:
+        return self.root / "work" / student / assignment
 
-    def feedback(self, s: str, a: str) -> Path:
-        return self.root / "feedback" / s / f"{a}.html"
+    def feedback(self, student: str, assignment: str) -> Path:
+        return self.root / "feedback" / student / f"{assignment}.html"
 
     @property
     def reports(self) -> Path:
@@ -173,6 +171,11 @@ class Course:
         if self.manifest_path.exists():
             return json.loads(self.manifest_path.read_text())
         return {"students": {}}
+
+    def submission_info(self, student: str, assignment: str) -> dict:
+        """What ``collect`` recorded for one notebook of one student (``{}`` if nothing)."""
+        students = self.manifest()["students"]
+        return students.get(student, {}).get("assignments", {}).get(assignment, {})
 
     def sqlite_dir(self) -> Path | None:
         if self.db_url and self.db_url.startswith("sqlite:///"):

@@ -14,38 +14,8 @@ from pathlib import Path
 import nbformat
 
 from .course import Course, atomic_write_text
-from .grading import JobResult
-
-STATUS_ES = {
-    "correct": "Todo correcto: todas las pruebas pasan.",
-    "partly_wrong": "Parcialmente correcto: algunas pruebas fallan.",
-    "wrong": "Ninguna prueba pasa todavía.",
-    "blank": "Entregaste el cuaderno sin responder (igual que la versión inicial).",
-    "timeout": "Una celda tardó más del límite y se interrumpió: ¿un bucle infinito?",
-    "killed": "Una celda no terminó y el kernel no respondió a la interrupción (típico de un "
-    "bucle infinito dentro de una función @njit): se detuvo el kernel.",
-    "memory": "Tu código superó el límite de memoria (MemoryError).",
-    "kernel_died": "El kernel murió mientras se ejecutaba tu cuaderno (por ejemplo, os._exit).",
-    "cpu_limit": "Tu código superó el límite de tiempo de CPU.",
-    "wall_timeout": "El cuaderno completo superó el tiempo máximo y se detuvo.",
-    "test_cell_edited": "Modificaste una celda de pruebas: se restauró la original antes de "
-    "corregir.",
-    "test_cell_deleted": "Borraste una celda de pruebas: se restauró antes de corregir.",
-    "solution_cell_deleted": "Borraste una celda de respuesta.",
-    "renamed": "Entregaste el cuaderno con otro nombre de archivo; se reconoció por su "
-    "contenido.",
-    "corrupt": "El archivo entregado no es un cuaderno válido (JSON dañado): no se pudo "
-    "corregir. Habla con tu profesor.",
-    "missing": "No encontramos este cuaderno en tu entrega.",
-    "no_submission": "No recibimos ninguna entrega tuya.",
-    "not_submitted": "No entregaste este cuaderno.",
-    "cheating": "Tu código modifica funciones de las que dependen las pruebas (numpy, "
-    "builtins, cnncourse) o devuelve objetos que fingen ser iguales a todo. La nota queda "
-    "pendiente de revisión por tu profesor.",
-    "grader_error": "El corrector no pudo ejecutar tu cuaderno; tu profesor lo revisará.",
-    "locked_cell_edited": "Modificaste una celda de solo lectura: se restauró.",
-    "locked_cell_deleted": "Borraste una celda de solo lectura: se restauró.",
-}
+from .results import JobResult
+from .statuses import message_es
 
 OUTCOME_ES = {
     "passed": ("✔", "superada"),
@@ -105,7 +75,7 @@ def render(r: JobResult, visible_tests: dict[str, str]) -> str:
             f"<td class='{e(t.outcome)}'>{icon} {e(label)}</td>"
             f"<td>{e(_message(t))}</td></tr>"
         )
-    extra = [STATUS_ES[f] for f in r.flags if f in STATUS_ES and f not in ("blank",)]
+    extra = [message_es(f) for f in r.flags if message_es(f) and f != "blank"]
     extra_html = "".join(f"<li>{e(x)}</li>" for x in extra)
     return f"""<!doctype html>
 <html lang="es"><head><meta charset="utf-8">
@@ -114,7 +84,7 @@ def render(r: JobResult, visible_tests: dict[str, str]) -> str:
 <h1>Retroalimentación: {e(r.assignment)}</h1>
 <p>Estudiante: <b>{e(r.student)}</b></p>
 <p class="score">Puntuación: {r.score:g} / {r.max_score:g}</p>
-<p class="status">{e(STATUS_ES.get(r.status, r.status))}</p>
+<p class="status">{e(message_es(r.status) or r.status)}</p>
 {f"<ul>{extra_html}</ul>" if extra_html else ""}
 <table><tr><th>Prueba</th><th>Puntos</th><th>Resultado</th><th>Mensaje</th></tr>
 {"".join(rows)}

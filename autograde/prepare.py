@@ -67,10 +67,10 @@ class Template:
         return sum(self.cells[g].points for g in self.grade_ids)
 
 
-def load_template(course: Course, a: str, gb) -> Template:
+def load_template(course: Course, assignment: str, gradebook) -> Template:
     """Build the template from the gradebook (source cells) and the release notebook."""
-    rel = nbformat.read(course.release(a), as_version=4)
-    nbrow = gb.find_notebook(a, a)
+    rel = nbformat.read(course.release(assignment), as_version=4)
+    nbrow = gradebook.find_notebook(assignment, assignment)  # one notebook, named alike
     src_cells = {c.name: c for c in nbrow.source_cells}
     grade_cells = {c.name: c for c in nbrow.grade_cells}
     sol_names = {c.name for c in nbrow.solution_cells}
@@ -93,10 +93,10 @@ def load_template(course: Course, a: str, gb) -> Template:
             checksum=sc.checksum,
             release_source=c.source,
         )
-    protected = _protected_names(rel, cells) - _solution_defined_names(course.source(a))
-    h = hashlib.sha256(course.source(a).read_bytes())
-    h.update(course.release(a).read_bytes())
-    return Template(a, a, order, cells, release_cells, protected, h.hexdigest())
+    protected = _protected_names(rel, cells) - _solution_defined_names(course.source(assignment))
+    h = hashlib.sha256(course.source(assignment).read_bytes())
+    h.update(course.release(assignment).read_bytes())
+    return Template(assignment, assignment, order, cells, release_cells, protected, h.hexdigest())
 
 
 def _protected_names(rel, cells: dict[str, CellInfo]) -> set[str]:
@@ -200,7 +200,7 @@ def _new_cell(info: CellInfo, source: str):
     return cell
 
 
-def prepare(nb: nbformat.NotebookNode, tpl: Template) -> Prepared:
+def prepare(nb: nbformat.NotebookNode, template: Template) -> Prepared:
     nb = copy.deepcopy(nb)
     prep = Prepared(nb=nb)
     seen: set[str] = set()
@@ -209,7 +209,7 @@ def prepare(nb: nbformat.NotebookNode, tpl: Template) -> Prepared:
         cell.setdefault("metadata", {})
         meta = cell.metadata.get("nbgrader")
         gid = meta.get("grade_id") if isinstance(meta, dict) else None
-        if meta is not None and (gid not in tpl.cells or gid in seen):
+        if meta is not None and (gid not in template.cells or gid in seen):
             # unknown or duplicated id: an ordinary cell from now on
             if gid in seen:
                 prep.notes.append(f"duplicate cell id {gid!r}: the copy is treated as student code")
@@ -217,7 +217,7 @@ def prepare(nb: nbformat.NotebookNode, tpl: Template) -> Prepared:
             gid = None
         if gid:
             seen.add(gid)
-            info = tpl.cells[gid]
+            info = template.cells[gid]
             if cell.cell_type != info.cell_type:
                 prep.notes.append(f"cell {gid}: type changed to {cell.cell_type}; restored")
                 cell = _new_cell(info, cell.source if info.is_solution else info.source)
@@ -232,10 +232,10 @@ def prepare(nb: nbformat.NotebookNode, tpl: Template) -> Prepared:
                 prep.student_sources[gid] = cell.source
         cells.append(cell)
     # put back deleted cells, after the previous known cell
-    for k, gid in enumerate(tpl.order):
+    for k, gid in enumerate(template.order):
         if gid in seen:
             continue
-        info = tpl.cells[gid]
+        info = template.cells[gid]
         if info.is_grade and not info.is_solution:
             code = "test_cell_deleted"
         elif info.is_solution:
@@ -248,7 +248,7 @@ def prepare(nb: nbformat.NotebookNode, tpl: Template) -> Prepared:
         if info.is_solution:
             prep.student_sources[gid] = info.release_source
         pos = 0
-        for prev in reversed(tpl.order[:k]):
+        for prev in reversed(template.order[:k]):
             idx = _index_of(cells, prev)
             if idx is not None:
                 pos = idx + 1
@@ -275,7 +275,7 @@ def prepare(nb: nbformat.NotebookNode, tpl: Template) -> Prepared:
         for i, c in enumerate(cells)
         if c.cell_type == "code" and not nbutils.is_locked(c)
     ]
-    prep.cheats = scan_cheats(student_code, tpl.protected)
+    prep.cheats = scan_cheats(student_code, template.protected)
     if prep.cheats:
         prep.flags.append("cheating")
     prep.flags = sorted(set(prep.flags))
@@ -345,20 +345,35 @@ def _dotted(node) -> str:
         return "?"
 
 
+def _binding_targets(node) -> list[ast.expr]:
+    """What a statement binds, rebinds or deletes, as target expressions.
+
+    Assignments, ``del``, ``for ... in``, ``with ... as``, the walrus ``:=`` and
+    ``except ... as`` (which also deletes the name when the handler ends).
+    """
+    if isinstance(node, ast.Assign | ast.Delete):
+        return list(node.targets)
+    if isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor | ast.NamedExpr):
+        return [node.target]
+    if isinstance(node, ast.With | ast.AsyncWith):
+        return [item.optional_vars for item in node.items if item.optional_vars is not None]
+    if isinstance(node, ast.ExceptHandler) and node.name:
+        return [ast.Name(id=node.name, ctx=ast.Store())]
+    return []
+
+
+def _flatten(target: ast.expr) -> list[ast.expr]:
+    """``a, (b, *c)`` -> ``[a, b, c]``."""
+    if isinstance(target, ast.Tuple | ast.List):
+        return [t for elt in target.elts for t in _flatten(elt)]
+    if isinstance(target, ast.Starred):
+        return _flatten(target.value)
+    return [target]
+
+
 def _check_node(node, modules: set[str], protected: set[str]) -> list[str]:
     out = []
-    targets = []
-    if isinstance(node, ast.Assign):
-        targets = node.targets
-    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
-        targets = [node.target]
-    elif isinstance(node, ast.Delete):
-        targets = node.targets
-    elif isinstance(node, ast.For | ast.With):
-        targets = [node.target] if isinstance(node, ast.For) else []
-    flat = []
-    for t in targets:
-        flat += list(t.elts) if isinstance(t, ast.Tuple | ast.List) else [t]
+    flat = [t for target in _binding_targets(node) for t in _flatten(target)]
     for t in flat:
         if isinstance(t, ast.Attribute) and _root(t) in modules:
             out.append(f"rebinds module attribute {_dotted(t)}")

@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .course import Course, atomic_write_text
-from .grading import JobResult
+from .results import JobResult
 
 
 def _csv(rows: list[list], header: list[str]) -> str:

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SANDBOX_MOUNT = "/tmp/submission"
+# the script that runs a notebook, cell by cell, inside the sandbox
+RUNNER = Path(__file__).with_name("_runner.py")
 
 
 @dataclass
@@ -135,8 +137,16 @@ def with_rlimits(cmd: list[str], limits: Limits) -> list[str]:
     """Prefix ``cmd`` with a launcher that applies the rlimits, then execs it."""
     mem = int(limits.memory_mb) * 1024 * 1024
     fsz = int(limits.file_mb) * 1024 * 1024
-    return [sys.executable, "-S", "-c", _LAUNCHER, str(mem), str(int(limits.cpu_seconds)),
-            str(fsz), *cmd]
+    return [
+        sys.executable,
+        "-S",
+        "-c",
+        _LAUNCHER,
+        str(mem),
+        str(int(limits.cpu_seconds)),
+        str(fsz),
+        *cmd,
+    ]
 
 
 def kernel_env(workdir_inside: str, numba_cache: str | None) -> dict[str, str]:

@@ -22,8 +22,8 @@ import pytest
 from autograde import cli
 from autograde.course import Course, collect, release, verify_release
 from autograde.demo.make_demo import build
-from autograde.grading import load_results
 from autograde.prepare import prepare, scan_cheats
+from autograde.results import load_results
 from autograde.toy import TOY_NAME, write_toy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,8 +54,8 @@ def _template(course):
 
     from autograde.prepare import load_template
 
-    with Gradebook(course.db_url) as gb:
-        return load_template(course, A, gb)
+    with Gradebook(course.db_url) as gradebook:
+        return load_template(course, A, gradebook)
 
 
 # -- release -----------------------------------------------------------------------------
@@ -154,6 +154,14 @@ def test_prepare_detects_blank_and_resets_points(released):
         ("import sys\nsys.modules['numpy'] = None", "sys.modules"),
         ("np = None", "rebinds 'np'"),
         ("get_ipython().run_cell = None", "IPython"),
+        # rebinding through with, for, the walrus and except ... as
+        ("with open('datos.txt') as np:\n    pass", "rebinds 'np'"),
+        ("with open('a') as f, open('b') as (x, abs):\n    pass", "rebinds 'abs'"),
+        ("import numpy as np\nwith open('a') as np.allclose:\n    pass", "np.allclose"),
+        ("async def f(g):\n    async with g() as np:\n        pass", "rebinds 'np'"),
+        ("for i, (np, *rest) in []:\n    pass", "rebinds 'np'"),
+        ("if (np := None) is None:\n    pass", "rebinds 'np'"),
+        ("try:\n    pass\nexcept Exception as np:\n    pass", "rebinds 'np'"),
     ],
 )
 def test_scan_cheats_flags(code, needle):
@@ -171,6 +179,12 @@ def test_scan_cheats_accepts_honest_solutions():
         "    return out\n"
         "np.random.seed(0)\n"
         "%timeit conv1d_loops(np.ones(10), np.ones(3))\n"
+        "with open('datos.txt') as fh, open('otros.txt') as (a, b):\n"
+        "    pass\n"
+        "try:\n"
+        "    pass\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n"
     )
     assert scan_cheats([("c", honest)], protected={"np", "len", "range"}) == []
 
@@ -183,6 +197,48 @@ def test_course_solutions_are_not_flagged(path):
             for c in nb.cells if c.cell_type == "code"
             and not c.metadata.get("nbgrader", {}).get("locked")]  # fmt: skip
     assert scan_cheats(code, protected={"np", "cnncourse"}) == []
+
+
+# -- statuses and scoring -------------------------------------------------------------------
+
+
+def test_every_status_has_a_message_and_ranked_ones_keep_their_order():
+    from autograde.statuses import NOT_HANDED_IN, STATUS, STATUS_ORDER, STATUSES
+
+    assert len(STATUS) == len(STATUSES)
+    assert all(s.message_es for s in STATUSES)
+    assert STATUS_ORDER[:3] == ("no_submission", "missing", "not_submitted")
+    assert STATUS_ORDER[-3:] == ("correct", "partly_wrong", "wrong")
+    assert NOT_HANDED_IN <= set(STATUS_ORDER)
+    # read-only cells restored: a reason to look, never the notebook's status
+    for name in ("locked_cell_edited", "locked_cell_deleted"):
+        assert STATUS[name].review and name not in STATUS_ORDER
+
+
+def test_score_returns_a_complete_result_and_leaves_its_arguments_alone(released):
+    """A run-time tamper finding: status cheating, every point withheld, notes added to a
+    copy; the result names its student, assignment and hash without patching."""
+    from autograde.scoring import score
+
+    tpl = _template(released)
+    executed = prepare(_nb(released, "correct"), tpl).nb
+    for c in executed.cells:
+        if c.cell_type == "code":
+            c.execution_count = 1  # ran, no error output: passes
+    flags, notes = ["renamed"], ["cheat scan: none"]
+    run_meta = {"tamper": [{"detail": "numpy.allclose rebound", "cell": 3}], "numba": {"x": 1}}
+    res = score(executed, tpl, run_meta, student="ana", assignment=A, job_hash="abc",
+                flags=flags, notes=notes, blank=False, seconds=1.5, timestamp="t")  # fmt: skip
+    assert (res.student, res.assignment, res.hash, res.seconds, res.timestamp) == (
+        "ana", A, "abc", 1.5, "t")  # fmt: skip
+    assert res.status == "cheating" and res.score == 0 and res.max_score == 3
+    assert res.flags == ["renamed"] and res.numba == {"x": 1}
+    assert [t.outcome for t in res.tests] == ["withheld", "withheld"]
+    assert res.notes[0] == "cheat scan: none" and "numpy.allclose rebound" in res.notes[1]
+    assert flags == ["renamed"] and notes == ["cheat scan: none"]
+    clean = score(executed, tpl, {}, student="ana", assignment=A, job_hash="abc", flags=[],
+                  notes=[], blank=False)  # fmt: skip
+    assert clean.status == "correct" and clean.score == 3 and clean.needs_review is False
 
 
 # -- collect --------------------------------------------------------------------------------
@@ -229,8 +285,8 @@ def _gradebook_dump(db: Path):
     from nbgrader.api import Gradebook
 
     rows = []
-    with Gradebook(f"sqlite:///{db}") as gb:
-        for sub in gb.assignment_submissions(A):
+    with Gradebook(f"sqlite:///{db}") as gradebook:
+        for sub in gradebook.assignment_submissions(A):
             for nb in sub.notebooks:
                 for g in nb.grades:
                     rows.append((sub.student.id, g.name, g.auto_score, g.needs_manual_grade))
@@ -401,6 +457,6 @@ def test_gradebook_at_another_sqlalchemy_url(tmp_path):
     nbformat.write(_nb(course, "correct"), tmp_path / "cls" / "ana" / f"{A}.ipynb")
     assert cli.main(["collect", *args, str(tmp_path / "cls")]) == 0
     assert cli.main(["grade", *args, *GRADE_ARGS]) == 0
-    with Gradebook(url) as gb:
-        sub = gb.find_submission(A, "ana")
+    with Gradebook(url) as gradebook:
+        sub = gradebook.find_submission(A, "ana")
         assert sub.score == sub.max_score == 3.0

@@ -16,7 +16,7 @@ import pytest
 from autograde import cli
 from autograde.course import Course, discover_notebooks
 from autograde.demo.make_demo import expected
-from autograde.grading import load_results
+from autograde.results import load_results
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = discover_notebooks(REPO / "notebooks")
