@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._warmup import warmup
+
 
 def _positive_int(text: str) -> int:
     try:
@@ -45,11 +47,9 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     if args.command == "warmup":
-        from ._warmup import warmup
-
         warmup()
     elif args.command == "train-digits":
-        from .training import DIGITS_EPOCHS, train_digits
+        from .training import DIGITS_EPOCHS, train_digits  # slow to import: only for this command
 
         epochs = DIGITS_EPOCHS if args.epochs is None else args.epochs
         run = train_digits(epochs=epochs, seed=args.seed, progress="text")

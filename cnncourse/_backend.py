@@ -9,27 +9,32 @@ NumPy versions in :mod:`cnncourse._numpy_kernels` (same results up to rounding);
 backward calls wait for the kernels.
 
 Set ``CNNCOURSE_BACKGROUND_LOAD=0`` to load the kernels on first use instead.
+
+Imports run one way: :mod:`cnncourse._dispatch` asks this module for the kernels,
+and this module imports :mod:`cnncourse._kernels` (inside the loader, so that
+``import cnncourse`` itself never waits for Numba); neither imports back.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 
 _lock = threading.Lock()
 _ready = threading.Event()
 _module = None
 _error: BaseException | None = None
 _thread: threading.Thread | None = None
+_retried = False
 
 
 def _load() -> None:
     global _module, _error
     try:
-        from . import _kernels
-        from ._warmup import load_cached
+        from . import _kernels  # here, not at the top: this import is what takes a second
 
-        load_cached(_kernels)
+        _kernels.load_cached()
         _module = _kernels
     except BaseException as exc:  # surfaced by kernels(wait=True)
         _error = exc
@@ -61,8 +66,28 @@ def kernels(wait: bool = True):
             _load()
     _ready.wait()
     if _error is not None:
+        _retry_in_this_thread()
+    if _error is not None:
         raise RuntimeError(f"cnncourse: the Numba kernels failed to load: {_error!r}") from _error
     return _module
+
+
+def _retry_in_this_thread() -> None:
+    """Load once more, here, after the background load failed.
+
+    Importing Numba in a thread while the main thread imports other modules can fail
+    on a race inside the import machinery ("dictionary changed size during
+    iteration", seen once in a notebook); a second load, in the caller's thread,
+    does not race. A real failure (Numba missing, a broken cache) fails again and
+    is raised.
+    """
+    global _error, _retried
+    with _lock:
+        if _error is None or _retried:
+            return
+        _retried = True
+        _error = None
+        _load()
 
 
 def load_kernels() -> float:
@@ -78,8 +103,6 @@ def load_kernels() -> float:
     >>> cnncourse.load_kernels() >= 0.0
     True
     """
-    import time
-
     t0 = time.perf_counter()
     kernels(wait=True)
     return time.perf_counter() - t0

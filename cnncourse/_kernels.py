@@ -6,13 +6,18 @@ checks once), plain int strides, and a preallocated output. Layout is always
 (N, C, H, W) for images and (D, C, h, w) for kernels; 1D signals are (N, C, W).
 
 Inner loops run over a contiguous output row so that LLVM vectorises them; a
-stride-1 fast path avoids index arithmetic in the hottest loop.
+stride-1 fast path avoids index arithmetic in the hottest loop. Which kernel runs
+for which shape is decided in :mod:`cnncourse._dispatch`; :func:`load_cached` at the
+end calls each one with the argument types the API passes, so that the cache
+covers them all.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+
+from ._pool_ops import POOL_AVG, POOL_MAX
 
 # Kernels that do reductions may reorder additions (and fuse multiply-adds) but
 # must keep IEEE NaN/inf semantics: no 'nnan'/'ninf' flags.
@@ -161,8 +166,11 @@ def conv2d_direct_s1(xp, u, out):
                         a = acc[dd]
                         for t in range(tl):
                             a[t] += (
-                                w0 * xs[t] + w1 * xs[t + 1] + w2 * xs[t + 2]
-                                + w3 * xs[t + 3] + w4 * xs[t + 4]
+                                w0 * xs[t]
+                                + w1 * xs[t + 1]
+                                + w2 * xs[t + 2]
+                                + w3 * xs[t + 3]
+                                + w4 * xs[t + 4]
                             )
                     continue
                 for m in range(kw):
@@ -288,9 +296,8 @@ def conv2d_backward_kernel_s1(gext, xp, du):
 
 
 # ----------------------------------------------------------------------------
-# pooling
+# pooling (op codes in _pool_ops: POOL_MAX, POOL_AVG, POOL_MIN)
 # ----------------------------------------------------------------------------
-# op codes: 0 = max, 1 = avg, 2 = min
 @njit(cache=True, nogil=True)
 def _has_nan(plane):
     count = 0
@@ -309,10 +316,10 @@ def _pool_plane_2x2(plane, op, o):
         r0 = plane[2 * j]
         r1 = plane[2 * j + 1]
         orow = o[j]
-        if op == 1:
+        if op == POOL_AVG:
             for i in range(Wo):
                 orow[i] = ((r0[2 * i] + r0[2 * i + 1]) + (r1[2 * i] + r1[2 * i + 1])) * 0.25
-        elif op == 0:
+        elif op == POOL_MAX:
             for i in range(Wo):
                 a = r0[2 * i] if r0[2 * i] > r0[2 * i + 1] else r0[2 * i + 1]
                 b = r1[2 * i] if r1[2 * i] > r1[2 * i + 1] else r1[2 * i + 1]
@@ -339,7 +346,7 @@ def _pool_plane(plane, kh, kw, sh, sw, op, o, nan_aware):
         return
     for j in range(Ho):
         orow = o[j]
-        if op == 1:
+        if op == POOL_AVG:
             orow[:] = 0
             for n in range(kh):
                 row = plane[sh * j + n]
@@ -361,9 +368,9 @@ def _pool_plane(plane, kh, kw, sh, sw, op, o, nan_aware):
                     for i in range(Wo):
                         v = row[sw * i + m]
                         best = orow[i]
-                        if best == best and (v != v or (v > best if op == 0 else v < best)):
+                        if best == best and (v != v or (v > best if op == POOL_MAX else v < best)):
                             orow[i] = v
-                elif op == 0:
+                elif op == POOL_MAX:
                     for i in range(Wo):
                         v = row[sw * i + m]
                         orow[i] = v if v > orow[i] else orow[i]
@@ -373,19 +380,65 @@ def _pool_plane(plane, kh, kw, sh, sw, op, o, nan_aware):
                         orow[i] = v if v < orow[i] else orow[i]
 
 
+@njit(cache=True, nogil=True)
+def _pool_forward_plane(xp, kh, kw, sh, sw, op, out, b, c):
+    """out[b, c] = op over each window of xp[b, c]."""
+    plane = xp[b, c]
+    nan_aware = op != POOL_AVG and _has_nan(plane)
+    _pool_plane(plane, kh, kw, sh, sw, op, out[b, c], nan_aware)
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def pool2d_forward(xp, kh, kw, sh, sw, op, out):
     """out[b,c,j,i] = op over the window xp[b,c,sh*j:sh*j+kh, sw*i:sw*i+kw].
 
     max/min: NaN wins (it propagates, as in PyTorch); avg divides by kh*kw.
+    One (image, channel) plane per task.
     """
     N, C = xp.shape[0], xp.shape[1]
     for job in prange(N * C):
-        b = job // C
-        c = job % C
-        plane = xp[b, c]
-        nan_aware = op != 1 and _has_nan(plane)
-        _pool_plane(plane, kh, kw, sh, sw, op, out[b, c], nan_aware)
+        _pool_forward_plane(xp, kh, kw, sh, sw, op, out, job // C, job % C)
+
+
+@njit(cache=True, nogil=True)
+def pool2d_forward_serial(xp, kh, kw, sh, sw, op, out):
+    """Serial twin of pool2d_forward, for small problems where threads cost more than they give."""
+    N, C = xp.shape[0], xp.shape[1]
+    for b in range(N):
+        for c in range(C):
+            _pool_forward_plane(xp, kh, kw, sh, sw, op, out, b, c)
+
+
+@njit(cache=True, nogil=True)
+def _pool_backward_plane(dout, xp, kh, kw, sh, sw, op, dxp, b, c):
+    """Route dout[b, c] back through the windows of xp[b, c] into dxp[b, c] (zeroed here)."""
+    Ho, Wo = dout.shape[2], dout.shape[3]
+    scale = 1.0 / (kh * kw)
+    plane = xp[b, c]
+    g = dout[b, c]
+    dp = dxp[b, c]
+    dp[:] = 0
+    for j in range(Ho):
+        for i in range(Wo):
+            if op == POOL_AVG:
+                share = g[j, i] * scale
+                for n in range(kh):
+                    for m in range(kw):
+                        dp[sh * j + n, sw * i + m] += share
+                continue
+            best = plane[sh * j, sw * i]
+            bn = 0
+            bm = 0
+            for n in range(kh):
+                for m in range(kw):
+                    v = plane[sh * j + n, sw * i + m]
+                    if best != best:
+                        break
+                    if v != v or (v > best if op == POOL_MAX else v < best):
+                        best = v
+                        bn = n
+                        bm = m
+            dp[sh * j + bn, sw * i + bm] += g[j, i]
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -394,36 +447,50 @@ def pool2d_backward(dout, xp, kh, kw, sh, sw, op, dxp):
 
     max/min: to the first position, in row-major window order, holding the
     window's max/min (NaN wins); avg: dout / (kh*kw) to every position.
+    One (image, channel) plane per task.
     """
     N, C = xp.shape[0], xp.shape[1]
-    Ho, Wo = dout.shape[2], dout.shape[3]
-    scale = 1.0 / (kh * kw)
     for job in prange(N * C):
-        b = job // C
-        c = job % C
-        plane = xp[b, c]
-        g = dout[b, c]
-        dp = dxp[b, c]
-        dp[:] = 0
-        for j in range(Ho):
-            for i in range(Wo):
-                if op == 1:
-                    share = g[j, i] * scale
-                    for n in range(kh):
-                        for m in range(kw):
-                            dp[sh * j + n, sw * i + m] += share
-                    continue
-                best = plane[sh * j, sw * i]
-                bn = 0
-                bm = 0
-                for n in range(kh):
-                    for m in range(kw):
-                        v = plane[sh * j + n, sw * i + m]
-                        if best != best:
-                            break
-                        if v != v or (v > best if op == 0 else v < best):
-                            best = v
-                            bn = n
-                            bm = m
-                dp[sh * j + bn, sw * i + bm] += g[j, i]
+        _pool_backward_plane(dout, xp, kh, kw, sh, sw, op, dxp, job // C, job % C)
 
+
+@njit(cache=True, nogil=True)
+def pool2d_backward_serial(dout, xp, kh, kw, sh, sw, op, dxp):
+    """Serial twin of pool2d_backward, for small problems."""
+    N, C = xp.shape[0], xp.shape[1]
+    for b in range(N):
+        for c in range(C):
+            _pool_backward_plane(dout, xp, kh, kw, sh, sw, op, dxp, b, c)
+
+
+# ----------------------------------------------------------------------------
+# the signatures the API compiles, for the cache
+# ----------------------------------------------------------------------------
+def load_cached() -> None:
+    """Call every kernel once per float dtype on tiny arrays (compiles on a cold cache).
+
+    The argument types are exactly those :mod:`cnncourse._dispatch` passes (C-contiguous
+    float32/float64 arrays, Python ints), so that after one run every later process
+    only loads machine code from the cache. A new kernel or signature goes here too.
+    """
+    for dtype in (np.float32, np.float64):
+        x3 = np.ones((1, 1, 8), dtype)
+        u3 = np.ones((1, 1, 3), dtype)
+        o3 = np.empty((1, 1, 6), dtype)
+        conv1d_direct(x3, u3, 1, o3)
+        conv1d_direct_parallel(x3, u3, 1, o3)
+        x = np.ones((1, 2, 6, 6), dtype)
+        u = np.ones((2, 2, 3, 3), dtype)
+        o = np.empty((1, 2, 4, 4), dtype)
+        conv2d_direct(x, u, 1, 1, o)
+        conv2d_direct_serial(x, u, 1, 1, o)
+        conv2d_direct_s1(x, u, o)
+        conv2d_backward_kernel_s1(np.ones((1, 2, 4, 6), dtype), x, np.empty_like(u))
+        cols = np.empty((18, 1, 16), dtype)
+        im2col(x, 3, 3, 1, 1, 4, 4, cols)
+        col2im(cols, 3, 3, 1, 1, 4, 4, np.empty_like(x))
+        p = np.empty((1, 2, 3, 3), dtype)
+        pool2d_forward(x, 2, 2, 2, 2, POOL_MAX, p)
+        pool2d_forward_serial(x, 2, 2, 2, 2, POOL_MAX, p)
+        pool2d_backward(p, x, 2, 2, 2, 2, POOL_MAX, np.empty_like(x))
+        pool2d_backward_serial(p, x, 2, 2, 2, 2, POOL_MAX, np.empty_like(x))

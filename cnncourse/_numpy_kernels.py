@@ -10,6 +10,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._pool_ops import POOL_AVG, POOL_MAX, POOL_MIN
+
+_POOL_REDUCE = {POOL_MAX: np.max, POOL_AVG: np.mean, POOL_MIN: np.min}
+
 
 def conv1d(xp, u, stride, out):
     """out[b, d, i] = sum_c sum_m xp[b, c, m + stride*i] * u[d, c, m]."""
@@ -25,8 +29,7 @@ def conv2d(xp, u, sh, sw, out):
 
 
 def pool2d(xp, kh, kw, sh, sw, op, out):
-    """out = max (op 0), mean (op 1) or min (op 2) over each window; NaN propagates."""
+    """out = max (POOL_MAX), mean (POOL_AVG) or min (POOL_MIN) over each window; NaN propagates."""
     win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
     win = win[:, :, : out.shape[2], : out.shape[3]]
-    reduce = (np.max, np.mean, np.min)[op]
-    out[...] = reduce(win, axis=(-2, -1))
+    out[...] = _POOL_REDUCE[op](win, axis=(-2, -1))

@@ -114,9 +114,7 @@ def check_size(value, func: str, name: str, minimum: int) -> int:
             fix = "use padding=0 for no padding"
         else:
             fix = f"use {name}>={minimum}"
-        raise ValueError(
-            f"{func}: argument '{name}' must be >= {minimum}, got {value}; {fix}"
-        )
+        raise ValueError(f"{func}: argument '{name}' must be >= {minimum}, got {value}; {fix}")
     return value
 
 

@@ -1,11 +1,11 @@
-"""Compile and cache every kernel ahead of class: ``python -m cnncourse warmup``.
+"""``python -m cnncourse warmup``: compile and cache every kernel ahead of class.
 
 Numba compiles a kernel the first time it sees a new combination of argument
 types and, with ``cache=True``, stores the machine code next to the source (or in
-``NUMBA_CACHE_DIR``). :func:`load_cached` calls every kernel once per float dtype
-on tiny arrays, with exactly the argument types the public API passes, so that
-the first run compiles and caches them all and every later process only loads
-them from disk.
+``NUMBA_CACHE_DIR``). Loading the kernels (:mod:`cnncourse._backend`) calls each of
+them once per float dtype (:func:`cnncourse._kernels.load_cached`), which compiles
+and caches them all on the first run; :func:`warmup` then runs the public API
+once on small inputs, so that every later process only loads them from disk.
 """
 
 from __future__ import annotations
@@ -14,35 +14,12 @@ import time
 
 import numpy as np
 
-
-def load_cached(K) -> None:
-    """Call every kernel of module ``K`` once per dtype (compiles on a cold cache)."""
-    for dtype in (np.float32, np.float64):
-        x3 = np.ones((1, 1, 8), dtype)
-        u3 = np.ones((1, 1, 3), dtype)
-        o3 = np.empty((1, 1, 6), dtype)
-        K.conv1d_direct(x3, u3, 1, o3)
-        K.conv1d_direct_parallel(x3, u3, 1, o3)
-        x = np.ones((1, 2, 6, 6), dtype)
-        u = np.ones((2, 2, 3, 3), dtype)
-        o = np.empty((1, 2, 4, 4), dtype)
-        K.conv2d_direct(x, u, 1, 1, o)
-        K.conv2d_direct_serial(x, u, 1, 1, o)
-        K.conv2d_direct_s1(x, u, o)
-        K.conv2d_backward_kernel_s1(np.ones((1, 2, 4, 6), dtype), x, np.empty_like(u))
-        cols = np.empty((18, 1, 16), dtype)
-        K.im2col(x, 3, 3, 1, 1, 4, 4, cols)
-        K.col2im(cols, 3, 3, 1, 1, 4, 4, np.empty_like(x))
-        p = np.empty((1, 2, 3, 3), dtype)
-        K.pool2d_forward(x, 2, 2, 2, 2, 0, p)
-        K.pool2d_backward(p, x, 2, 2, 2, 2, 0, np.empty_like(x))
+from . import _backend
+from . import functional as F
 
 
 def warmup(verbose: bool = True) -> float:
     """Compile (or load) every kernel, then run the public API once; return seconds taken."""
-    from . import _backend
-    from . import functional as F
-
     start = time.perf_counter()
     _backend.kernels(wait=True)
     rng = np.random.default_rng(0)

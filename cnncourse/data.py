@@ -59,7 +59,15 @@ def load_sample_image(gray: bool = False, channels_first: bool = True) -> np.nda
 
 
 def to_grayscale(rgb: np.ndarray) -> np.ndarray:
-    """Convert an (H, W, 3) or (3, H, W) uint8 colour image to an (H, W) uint8 matrix."""
+    """Convert an (H, W, 3) or (3, H, W) uint8 colour image to an (H, W) uint8 matrix.
+
+    Examples
+    --------
+    >>> red = np.zeros((3, 1, 1), np.uint8)
+    >>> red[0] = 255
+    >>> to_grayscale(red)  # the luma of pure red: 0.299 * 255
+    array([[76]], dtype=uint8)
+    """
     rgb = np.asarray(rgb)
     if rgb.ndim != 3 or 3 not in (rgb.shape[0], rgb.shape[-1]):
         raise ValueError(
@@ -72,7 +80,13 @@ def to_grayscale(rgb: np.ndarray) -> np.ndarray:
 
 
 def voltage_signal() -> np.ndarray:
-    """The lecture's voltage example (C2): ``(0, 0, 0, 0, 1, 2, 3, 3)`` as float64."""
+    """The lecture's voltage example (C2): ``(0, 0, 0, 0, 1, 2, 3, 3)`` as float64.
+
+    Examples
+    --------
+    >>> voltage_signal()
+    array([0., 0., 0., 0., 1., 2., 3., 3.])
+    """
     return np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=np.float64)
 
 
@@ -91,6 +105,14 @@ def switch_signal(
     rising : (n_pulses,) int64, sorted
         The indices ``i`` where the voltage jumps up between sample ``i`` and ``i + 1``,
         i.e. where ``(signal ⊛ (-1, 1))[i]`` is about ``level``.
+
+    Examples
+    --------
+    >>> signal, rising = switch_signal()
+    >>> signal.shape, rising
+    ((400,), array([ 22,  94, 170, 244, 327]))
+    >>> np.diff(signal)[rising].round(1)  # the jumps: about level=1.0 volt
+    array([1. , 1.1, 0.9, 1.1, 1. ])
     """
     if n < 20 * n_pulses:
         raise ValueError(f"switch_signal: n={n} is too short for n_pulses={n_pulses}")
@@ -119,6 +141,18 @@ def line_images(n: int = 64, size: int = 12, seed: int = 0) -> tuple[np.ndarray,
     -------
     images : (n, size, size) float64 in [-1, 1]
     is_vertical : (n,) bool
+
+    Examples
+    --------
+    >>> images, is_vertical = line_images(n=4, size=5)
+    >>> images.shape, is_vertical
+    ((4, 5, 5), array([False,  True,  True,  True]))
+    >>> images[1]
+    array([[-1., -1., -1.,  1., -1.],
+           [-1., -1., -1.,  1., -1.],
+           [-1., -1., -1.,  1., -1.],
+           [-1., -1., -1.,  1., -1.],
+           [-1., -1., -1.,  1., -1.]])
     """
     rng = np.random.default_rng(seed)
     images = np.full((n, size, size), -1.0)
@@ -138,6 +172,16 @@ def vertical_line_targets(images: np.ndarray, kernel_size: int = 3) -> np.ndarra
     For an (N, H, W) stack of line images, returns (N, H-k+1, W-k+1) with +1 where the
     centre pixel of the k x k window lies on a vertical line and -1 elsewhere
     (background and horizontal lines alike).
+
+    Examples
+    --------
+    The 3x3 windows of the vertical line in :func:`line_images`'s example:
+
+    >>> images, _ = line_images(n=4, size=5)
+    >>> vertical_line_targets(images[1])
+    array([[-1., -1.,  1.],
+           [-1., -1.,  1.],
+           [-1., -1.,  1.]])
     """
     images = np.asarray(images, dtype=np.float64)
     k = kernel_size
@@ -175,6 +219,13 @@ def kernels_2d() -> dict[str, np.ndarray]:
 
     identidad, bordes verticales/horizontales (Prewitt), Sobel x/y, desenfoque (box
     blur), enfoque (sharpen) and Laplaciano. Kernels are applied as cross-correlations.
+
+    Examples
+    --------
+    >>> kernels_2d()["Sobel x"]
+    array([[-1.,  0.,  1.],
+           [-2.,  0.,  2.],
+           [-1.,  0.,  1.]])
     """
     return {name: np.array(k, dtype=np.float64) for name, k in _KERNELS_2D.items()}
 
@@ -184,5 +235,10 @@ def kernels_1d() -> dict[str, np.ndarray]:
 
     ``incremento (0, -1, 1)`` is the lecture's increment detector (-1, 1) padded with a leading
     zero so that every preset has the same length.
+
+    Examples
+    --------
+    >>> kernels_1d()["incremento (0, -1, 1)"]
+    array([ 0., -1.,  1.])
     """
     return {name: np.array(k, dtype=np.float64) for name, k in _KERNELS_1D.items()}

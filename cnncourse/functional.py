@@ -11,17 +11,22 @@ formula (H5)::
 Dtypes: float32 stays float32, float64 stays float64; integer and bool inputs
 (a uint8 image) are promoted to float64; when x and u differ, float64 wins.
 Inputs are never modified.
+
+Each function validates its arguments (:mod:`cnncourse._validation`), pads and
+casts them, and hands them to :mod:`cnncourse._dispatch`, which picks the kernel.
 """
 
 from __future__ import annotations
 
 import numbers
+from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from . import _backend
-from . import _numpy_kernels as NK
+from . import _dispatch
 from . import _validation as V
+from ._pool_ops import POOL_OPS
 
 __all__ = [
     "output_size",
@@ -33,19 +38,8 @@ __all__ = [
     "pool2d_backward",
 ]
 
-# Below this many multiply-adds, threads cost more than they give.
-_PARALLEL_MIN_WORK = 200_000
-# im2col + GEMM pays off once a window holds this many values (C*h*w) ...
-_GEMM_MIN_WINDOW = 64
-# ... and the layer has at least this many filters.
-_GEMM_MIN_FILTERS = 16
-# Upper bound for one im2col buffer, in bytes.
-_COLS_BYTES = 48 * 2**20
 
-_POOL_OPS = {"max": 0, "avg": 1, "min": 2}
-
-
-def output_size(n, k, padding=0, stride=1) -> int:
+def output_size(n: int, k: int, padding: int = 0, stride: int = 1) -> int:
     """Output length of a convolution or pooling window along one axis (H5).
 
     Parameters
@@ -128,13 +122,6 @@ def _check_bias(bias, D: int, dtype, func: str):
     return b.astype(dtype, copy=False)
 
 
-def _layout_error(func, x, u, accepted):
-    return ValueError(
-        f"{func}: input 'x' of shape {x.shape} and kernel 'u' of shape {u.shape} do not form "
-        f"a supported pair; accepted layouts are {accepted}"
-    )
-
-
 def _check_channels(func, x, u, x_axis, u_axis):
     if x.shape[x_axis] != u.shape[u_axis]:
         raise ValueError(
@@ -148,10 +135,13 @@ def _check_channels(func, x, u, x_axis, u_axis):
 # ----------------------------------------------------------------------------
 # convolution
 # ----------------------------------------------------------------------------
-_CONV1D_LAYOUTS = "x (W,) with u (w,); x (C, W) with u (D, C, w); x (N, C, W) with u (D, C, w)"
-
-
-def conv1d(x, u, padding=0, stride=1, bias=None) -> np.ndarray:
+def conv1d(
+    x: ArrayLike,
+    u: ArrayLike,
+    padding: int = 0,
+    stride: int = 1,
+    bias: ArrayLike | None = None,
+) -> np.ndarray:
     """1D convolution (cross-correlation) of signals with kernels (C1).
 
     ``o[i] = sum_c sum_m x[c, m + stride*i] * u[c, m]`` on the zero-padded input.
@@ -197,123 +187,18 @@ def conv1d(x, u, padding=0, stride=1, bias=None) -> np.ndarray:
     padding = V.check_size(padding, func, "padding", 0)
     stride = V.check_size(stride, func, "stride", 1)
     dtype = V.common_dtype(x, u)
-    N, _, W = x3.shape
+    W = x3.shape[2]
     D, _, w = u3.shape
     Wo = V.window_out(W, w, padding, stride, func, "the signal (W)")
     b = _check_bias(bias, D, dtype, func)
 
     xp = _pad(x3.astype(dtype, copy=False), (padding,))
-    uc = _contig(u3, dtype)
-    out = np.empty((N, D, Wo), dtype=dtype)
-    K = _backend.kernels(wait=False)
-    if K is None:
-        NK.conv1d(xp, uc, stride, out)
-    elif N * D * Wo * u3.shape[1] * w >= _PARALLEL_MIN_WORK and Wo >= 8192:
-        K.conv1d_direct_parallel(xp, uc, stride, out)
-    else:
-        K.conv1d_direct(xp, uc, stride, out)
+    out = _dispatch.conv1d(xp, _contig(u3, dtype), stride, Wo)
     if b is not None:
         out += b[:, None]
     if squeeze == 2:
         return out[0, 0]
     return out[0] if squeeze == 1 else out
-
-
-_CONV2D_LAYOUTS = (
-    "x (H, W) with u (h, w); x (C, H, W) with u (C, h, w) (one filter summed over "
-    "channels); x (C, H, W) with u (D, C, h, w); x (N, C, H, W) with u (D, C, h, w)"
-)
-
-
-def _conv2d_forward(xp, uc, sh, sw, Ho, Wo):
-    """Run the best kernel for this shape on padded, contiguous, same-dtype arrays."""
-    N, C = xp.shape[0], xp.shape[1]
-    D, _, kh, kw = uc.shape
-    out = np.empty((N, D, Ho, Wo), dtype=xp.dtype)
-    window = C * kh * kw
-    work = N * D * Ho * Wo * window
-    K = _backend.kernels(wait=False)
-    if K is None:
-        NK.conv2d(xp, uc, sh, sw, out)
-    elif window >= _GEMM_MIN_WINDOW and D >= _GEMM_MIN_FILTERS:
-        _conv2d_gemm(xp, uc, sh, sw, out)
-    elif sh == sw == 1 and N * D >= 8 and work >= _PARALLEL_MIN_WORK:
-        K.conv2d_direct_s1(xp, uc, out)
-    elif work >= _PARALLEL_MIN_WORK:
-        K.conv2d_direct(xp, uc, sh, sw, out)
-    else:
-        K.conv2d_direct_serial(xp, uc, sh, sw, out)
-    return out
-
-
-def _chunk(N: int, per_item_bytes: int) -> int:
-    return max(1, min(N, _COLS_BYTES // max(1, per_item_bytes)))
-
-
-# Lazily created thread pool and BLAS controller. Held in a dict created at import so
-# that the module's globals never change after import (the notebooks' hidden tests
-# treat a changed cnncourse global as tampering).
-_LAZY: dict = {}
-
-
-def _workers() -> int:
-    """Threads for the GEMM path: Numba's thread count (NUMBA_NUM_THREADS, default the cores)."""
-    from numba import config
-
-    return max(1, int(config.NUMBA_NUM_THREADS))
-
-
-def _one_blas_thread():
-    """Context in which BLAS runs single-threaded (threadpoolctl), or None if unavailable."""
-    if "blas" not in _LAZY:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _LAZY["blas"] = ThreadpoolController()
-        except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-            _LAZY["blas"] = None
-    ctl = _LAZY["blas"]
-    return ctl.limit(limits=1, user_api="blas") if ctl is not None else None
-
-
-def _conv2d_gemm(xp, uc, sh, sw, out):
-    """Convolution as im2col + GEMM, one image per task on a small thread pool.
-
-    Each task copies one image's windows into a (C*h*w, Ho*Wo) matrix (a Numba
-    kernel that releases the GIL) and multiplies it by the (D, C*h*w) kernel matrix
-    with single-threaded BLAS. Running one task per core keeps both the copy and
-    the GEMM busy and never lets BLAS's thread pool and Numba's fight over the
-    cores; on one core (NUMBA_NUM_THREADS=1) the tasks run in turn.
-    """
-    N, C = xp.shape[0], xp.shape[1]
-    D, _, kh, kw = uc.shape
-    Ho, Wo = out.shape[2], out.shape[3]
-    window, P = C * kh * kw, Ho * Wo
-    K = _backend.kernels()
-    u2 = uc.reshape(D, window)
-    flat = out.reshape(N, D, P)
-
-    def task(b):
-        cols = np.empty((window, 1, P), dtype=xp.dtype)
-        K.im2col(xp[b : b + 1], kh, kw, sh, sw, Ho, Wo, cols)
-        np.matmul(u2, cols.reshape(window, P), out=flat[b])
-
-    workers = min(_workers(), N)
-    limit = _one_blas_thread() if workers > 1 else None
-    if limit is None:
-        for b in range(N):
-            task(b)
-        return
-    pool = _LAZY.get("pool")
-    if pool is None or pool._max_workers < workers:
-        from concurrent.futures import ThreadPoolExecutor
-
-        pool = _LAZY["pool"] = ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix="cnncourse-gemm"
-        )
-    with limit:
-        for f in [pool.submit(task, b) for b in range(N)]:
-            f.result()
 
 
 def _conv2d_args(func, x, u, padding, stride):
@@ -346,7 +231,13 @@ def _conv2d_args(func, x, u, padding, stride):
     return x4, u4, (ph, pw), (sh, sw), Ho, Wo, dtype, layout
 
 
-def conv2d(x, u, padding=0, stride=1, bias=None) -> np.ndarray:
+def conv2d(
+    x: ArrayLike,
+    u: ArrayLike,
+    padding: int | tuple[int, int] = 0,
+    stride: int | tuple[int, int] = 1,
+    bias: ArrayLike | None = None,
+) -> np.ndarray:
     """2D convolution (cross-correlation) of images with kernels (C3, C4, H1-H5).
 
     ``o[d, j, i] = sum_c sum_n sum_m x[c, n + s*j, m + s*i] * u[d, c, n, m]``
@@ -387,8 +278,7 @@ def conv2d(x, u, padding=0, stride=1, bias=None) -> np.ndarray:
     x4, u4, (ph, pw), (sh, sw), Ho, Wo, dtype, layout = _conv2d_args(func, x, u, padding, stride)
     b = _check_bias(bias, u4.shape[0], dtype, func)
     xp = _pad(x4.astype(dtype, copy=False), (ph, pw))
-    uc = _contig(u4, dtype)
-    out = _conv2d_forward(xp, uc, sh, sw, Ho, Wo)
+    out = _dispatch.conv2d(xp, _contig(u4, dtype), sh, sw, Ho, Wo)
     if b is not None:
         out += b[:, None, None]
     if layout in ("gray", "rgb"):
@@ -396,7 +286,13 @@ def conv2d(x, u, padding=0, stride=1, bias=None) -> np.ndarray:
     return out[0] if layout == "chw" else out
 
 
-def conv2d_backward(dout, x, u, padding=0, stride=1):
+def conv2d_backward(
+    dout: ArrayLike,
+    x: ArrayLike,
+    u: ArrayLike,
+    padding: int | tuple[int, int] = 0,
+    stride: int | tuple[int, int] = 1,
+) -> tuple[np.ndarray, np.ndarray]:
     """Gradients of :func:`conv2d` with respect to its input and its kernel.
 
     Parameters
@@ -416,6 +312,23 @@ def conv2d_backward(dout, x, u, padding=0, stride=1):
         ``dL/dx``.
     du : ndarray, shape (D, C, h, w)
         ``dL/du``. (The bias gradient is ``dout.sum(axis=(0, 2, 3))``.)
+
+    Examples
+    --------
+    With ``L = conv2d(x, u).sum()`` (``dout`` all ones), ``dL/dx`` counts the
+    windows each input lies in, and ``dL/du[n, m]`` adds up the inputs that
+    tap ``(n, m)`` multiplied:
+
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> dx, du = conv2d_backward(np.ones((1, 1, 3, 3)), x, np.ones((1, 1, 2, 2)))
+    >>> dx[0, 0]
+    array([[1., 2., 2., 1.],
+           [2., 4., 4., 2.],
+           [2., 4., 4., 2.],
+           [1., 2., 2., 1.]])
+    >>> du[0, 0]
+    array([[45., 54.],
+           [81., 90.]])
     """
     func = "conv2d_backward"
     xa = V.as_float_array(x, func, "x")
@@ -433,70 +346,10 @@ def conv2d_backward(dout, x, u, padding=0, stride=1):
         )
     dtype = V.common_dtype(g, xa, ua)
     xp = _pad(x4.astype(dtype, copy=False), (ph, pw))
-    uc = _contig(u4, dtype)
-    gc = _contig(g, dtype)
-    N, C, H, W = x4.shape
-    D, _, kh, kw = uc.shape
-    dxp = np.empty(xp.shape, dtype=dtype)
-    du = np.empty(uc.shape, dtype=dtype)
-    _backend.kernels(wait=True)
-    if C * kh * kw >= _GEMM_MIN_WINDOW and D >= _GEMM_MIN_FILTERS:
-        _conv2d_backward_gemm(gc, xp, uc, sh, sw, dxp, du)
-    else:
-        dxp = _conv2d_backward_direct(gc, xp, uc, sh, sw, du)
+    dxp, du = _dispatch.conv2d_backward(_contig(g, dtype), xp, _contig(u4, dtype), sh, sw)
+    H, W = x4.shape[2], x4.shape[3]
     dx = dxp[:, :, ph : ph + H, pw : pw + W]
     return np.ascontiguousarray(dx), du
-
-
-def _conv2d_backward_direct(g, xp, uc, sh, sw, du):
-    """Backward pass as two stride-1 correlations on the dilated output gradient.
-
-    Place dout[b, d, j, i] at (sh*j, sw*i) of a zero array the size of a stride-1
-    output (Hp - h + 1, Wp - w + 1), framed by h - 1 / w - 1 zeros: then
-    dxp = that frame correlated with the flipped, transposed kernels, and du =
-    xp correlated with the dilated gradient. Returns dxp (padded input gradient).
-    """
-    N, C, Hp, Wp = xp.shape
-    D, _, kh, kw = uc.shape
-    Ho, Wo = g.shape[2], g.shape[3]
-    Hq, Wq = Hp - kh + 1, Wp - kw + 1
-    frame = np.zeros((N, D, Hq + 2 * (kh - 1), Wq + 2 * (kw - 1)), dtype=g.dtype)
-    rows = slice(kh - 1, kh - 1 + sh * (Ho - 1) + 1, sh)
-    cols = slice(kw - 1, kw - 1 + sw * (Wo - 1) + 1, sw)
-    frame[:, :, rows, cols] = g
-    flipped = np.ascontiguousarray(uc[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-    dxp = _conv2d_forward(frame, flipped, 1, 1, Hp, Wp)
-    gext = np.ascontiguousarray(frame[:, :, kh - 1 : kh - 1 + Hq, kw - 1 :])
-    _backend.kernels().conv2d_backward_kernel_s1(gext, xp, du)
-    return dxp
-
-
-def _conv2d_backward_gemm(g, xp, uc, sh, sw, dxp, du):
-    """Backward as GEMMs per chunk: du += G @ cols.T and dcols = u.T @ G, then col2im.
-
-    G is the chunk's output gradient as a (D, B*Ho*Wo) matrix and cols its
-    im2col matrix (C*h*w, B*Ho*Wo), as in :func:`_conv2d_gemm`.
-    """
-    N, C = xp.shape[0], xp.shape[1]
-    D, _, kh, kw = uc.shape
-    Ho, Wo = g.shape[2], g.shape[3]
-    window, P = C * kh * kw, Ho * Wo
-    K = _backend.kernels()
-    u2t = np.ascontiguousarray(uc.reshape(D, window).T)
-    g3 = g.reshape(N, D, P)
-    step = _chunk(N, window * P * xp.itemsize)
-    du2 = du.reshape(D, window)
-    du2[:] = 0
-    for s in range(0, N, step):
-        e = min(N, s + step)
-        B = e - s
-        cols = np.empty((window, B, P), dtype=xp.dtype)
-        K.im2col(xp[s:e], kh, kw, sh, sw, Ho, Wo, cols)
-        gm = np.ascontiguousarray(g3[s:e].transpose(1, 0, 2)).reshape(D, B * P)
-        flat = cols.reshape(window, B * P)
-        du2 += gm @ flat.T
-        np.matmul(u2t, gm, out=flat)
-        K.col2im(cols, kh, kw, sh, sw, Ho, Wo, dxp[s:e])
 
 
 # ----------------------------------------------------------------------------
@@ -505,7 +358,7 @@ def _conv2d_backward_gemm(g, xp, uc, sh, sw, dxp, du):
 def _pool_args(func, x, kernel_size, stride, padding, mode):
     x = V.as_float_array(x, func, "x")
     V.check_ndim(x, (2, 3, 4), func, "x", "((H, W), (C, H, W) or (N, C, H, W))")
-    mode = V.check_mode(mode, func, ("max", "avg", "min"))
+    mode = V.check_mode(mode, func, tuple(POOL_OPS))
     kh, kw = V.check_pair(kernel_size, func, "kernel_size", 1)
     sh, sw = (kh, kw) if stride is None else V.check_pair(stride, func, "stride", 1)
     ph, pw = V.check_pair(padding, func, "padding", 0)
@@ -523,7 +376,13 @@ def _pool_args(func, x, kernel_size, stride, padding, mode):
     return x, x4, (kh, kw), (sh, sw), (ph, pw), Ho, Wo, mode, fill
 
 
-def pool2d(x, kernel_size=2, stride=None, padding=0, mode="max") -> np.ndarray:
+def pool2d(
+    x: ArrayLike,
+    kernel_size: int | tuple[int, int] = 2,
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    mode: Literal["max", "avg", "min"] = "max",
+) -> np.ndarray:
     """Max, average or min pooling over windows of each channel (P2, P3).
 
     Parameters
@@ -560,16 +419,18 @@ def pool2d(x, kernel_size=2, stride=None, padding=0, mode="max") -> np.ndarray:
         func, x, kernel_size, stride, padding, mode
     )
     xp = _pad(x4, (ph, pw), fill)
-    out = np.empty(x4.shape[:2] + (Ho, Wo), dtype=x.dtype)
-    K = _backend.kernels(wait=False)
-    if K is None:
-        NK.pool2d(xp, kh, kw, sh, sw, _POOL_OPS[mode], out)
-    else:
-        K.pool2d_forward(xp, kh, kw, sh, sw, _POOL_OPS[mode], out)
+    out = _dispatch.pool2d(xp, kh, kw, sh, sw, mode, Ho, Wo)
     return out.reshape(x.shape[:-2] + (Ho, Wo))
 
 
-def pool2d_backward(dout, x, kernel_size=2, stride=None, padding=0, mode="max") -> np.ndarray:
+def pool2d_backward(
+    dout: ArrayLike,
+    x: ArrayLike,
+    kernel_size: int | tuple[int, int] = 2,
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    mode: Literal["max", "avg", "min"] = "max",
+) -> np.ndarray:
     """Gradient of :func:`pool2d` with respect to its input.
 
     max/min route each output gradient to the first position (row-major within
@@ -585,6 +446,20 @@ def pool2d_backward(dout, x, kernel_size=2, stride=None, padding=0, mode="max") 
     Returns
     -------
     dx : ndarray, the shape of x
+
+    Examples
+    --------
+    Max pooling sends each gradient to its window's maximum (on a tie, to the
+    first one, as in the bottom-right window of ones); avg shares it out:
+
+    >>> x = np.array([[1., 2, 5, 6], [3, 4, 7, 8], [0, 0, 1, 1], [0, 9, 1, 1]])
+    >>> pool2d_backward(np.array([[10., 20], [30, 40]]), x, 2)
+    array([[ 0.,  0.,  0.,  0.],
+           [ 0., 10.,  0., 20.],
+           [ 0.,  0., 40.,  0.],
+           [ 0., 30.,  0.,  0.]])
+    >>> pool2d_backward(np.ones((2, 2)), x, 2, mode="avg")[0]
+    array([0.25, 0.25, 0.25, 0.25])
     """
     func = "pool2d_backward"
     x, x4, (kh, kw), (sh, sw), (ph, pw), Ho, Wo, mode, fill = _pool_args(
@@ -600,14 +475,13 @@ def pool2d_backward(dout, x, kernel_size=2, stride=None, padding=0, mode="max") 
     dtype = V.common_dtype(g, x)
     xp = _pad(x4.astype(dtype, copy=False), (ph, pw), fill)
     g4 = _contig(g.reshape(x4.shape[:2] + (Ho, Wo)), dtype)
-    dxp = np.empty(xp.shape, dtype=dtype)
-    _backend.kernels().pool2d_backward(g4, xp, kh, kw, sh, sw, _POOL_OPS[mode], dxp)
+    dxp = _dispatch.pool2d_backward(g4, xp, kh, kw, sh, sw, mode)
     H, W = x4.shape[2], x4.shape[3]
     dx = dxp[:, :, ph : ph + H, pw : pw + W]
     return np.ascontiguousarray(dx).reshape(x.shape)
 
 
-def global_pool(x, mode="avg") -> np.ndarray:
+def global_pool(x: ArrayLike, mode: Literal["avg", "max", "min"] = "avg") -> np.ndarray:
     """Global pooling (P4): each (H, W) matrix summarised by one number.
 
     No window and no stride: a volume becomes a vector as long as its depth.

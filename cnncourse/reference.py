@@ -11,8 +11,16 @@ the code a student reads next to the formulas of the lecture (notation: input
   window moves ``s`` positions: ``o[j, i] = sum_n sum_m x[n + s*j, m + s*i] u[n, m]``
 
 All convolutions are cross-correlations (no kernel flip), as in deep learning.
-The functions accept the same shapes as :mod:`cnncourse.functional` and check
-their arguments with the same validators.
+The functions take the same arguments and shapes as :mod:`cnncourse.functional`
+and return the same dtypes (float32 stays float32, everything else becomes
+float64), but they **assume valid arguments**. Only the dtype is checked, with
+the API's validator (a complex or string input raises the same ``TypeError``).
+Shapes, sizes and modes are not checked, so that each function stays as short as
+its formula: an invalid call fails with whatever plain Python raises, e.g.
+``reference.conv2d(np.zeros((2, 3, 3)), np.zeros((2, 2)))`` with "not enough
+values to unpack", and a kernel larger than the padded input with the error of
+:func:`output_size`, the helper that finds it. Check arguments with the public
+function first when they may be wrong.
 """
 
 from __future__ import annotations

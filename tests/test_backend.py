@@ -9,11 +9,12 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import HYPOTHESIS, assert_close
+from helpers import HYPOTHESIS, assert_close
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncourse import _backend, _numpy_kernels, functional, widgets
+from cnncourse import _backend, _numpy_kernels, data, functional, widgets
+from cnncourse._pool_ops import POOL_OPS
 
 
 @settings(**HYPOTHESIS)
@@ -38,7 +39,7 @@ def test_numpy_fallback_matches_numba_kernels(seed, dtype, shape, size, kernel, 
     _numpy_kernels.conv2d(xp, u, sh, sw, a)
     K.conv2d_direct(xp, u, sh, sw, b)
     assert_close(a, b, dtype)
-    for op in range(3):
+    for op in POOL_OPS.values():
         a, b = np.empty((N, C, Ho, Wo), dtype), np.empty((N, C, Ho, Wo), dtype)
         _numpy_kernels.pool2d(xp, kh, kw, sh, sw, op, a)
         K.pool2d_forward(xp, kh, kw, sh, sw, op, b)
@@ -91,10 +92,29 @@ def test_background_loading_can_be_turned_off():
     assert out.split() == ["False", "True"]
 
 
-@pytest.mark.parametrize("module", [functional, widgets])
+@pytest.mark.parametrize("module", [functional, _backend, data, widgets])
 def test_docstring_examples_run(module):
     """The numpydoc Examples sections are correct (doctest)."""
     flags = doctest.NORMALIZE_WHITESPACE
     result = doctest.testmod(module, extraglobs={"np": np}, optionflags=flags)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_a_failed_background_load_is_retried_once_in_the_caller(monkeypatch):
+    """A race in the background import must not leave the process without kernels."""
+    from cnncourse import _backend
+
+    _backend.kernels(wait=True)
+    monkeypatch.setattr(_backend, "_module", None)
+    monkeypatch.setattr(
+        _backend, "_error", RuntimeError("dictionary changed size during iteration")
+    )
+    monkeypatch.setattr(_backend, "_retried", False)
+    assert _backend.kernels(wait=True) is not None  # loaded again, here
+    assert _backend._error is None and _backend._retried
+
+    monkeypatch.setattr(_backend, "_module", None)
+    monkeypatch.setattr(_backend, "_error", RuntimeError("numba is broken"))
+    with pytest.raises(RuntimeError, match="failed to load: RuntimeError.'numba is broken'"):
+        _backend.kernels(wait=True)  # already retried once: a second failure is raised

@@ -7,21 +7,10 @@ relative error, which should be around 1e-8 or better.
 
 import numpy as np
 import pytest
-from conftest import (
-    FLOATS,
-    assert_close,
-    float_dtypes,
-    np_conv2d,
-    np_conv2d_backward,
-    np_pool2d,
-    numerical_gradient,
-    rand,
-    rel_error,
-    seeds,
-    window_2d,
-)
+from helpers import FLOATS, assert_close, float_dtypes, rand, seeds, window_2d
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import np_conv2d, np_conv2d_backward, np_pool2d, numerical_gradient, rel_error
 
 import cnncourse
 from cnncourse import reference

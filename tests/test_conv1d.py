@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 import scipy.signal
-from conftest import FLOATS, assert_close, float_dtypes, np_conv1d, rand, seeds, window_1d
+from helpers import FLOATS, assert_close, float_dtypes, rand, seeds, window_1d
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import np_conv1d
 
 import cnncourse
 from cnncourse import reference

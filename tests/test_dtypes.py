@@ -8,7 +8,8 @@ never modified; NaN and inf propagate as IEEE arithmetic says.
 
 import numpy as np
 import pytest
-from conftest import assert_close, check_exact, np_conv2d, np_pool2d, rand
+from helpers import assert_close, check_exact, rand
+from oracles import np_conv2d, np_pool2d
 
 import cnncourse
 from cnncourse import reference

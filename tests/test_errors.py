@@ -7,7 +7,7 @@ value is a short scalar, that the message quotes it.
 
 import numpy as np
 import pytest
-from conftest import check_exact, raises
+from helpers import check_exact, raises
 
 import cnncourse
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import check_exact, raises, window_1d
+from helpers import check_exact, raises, window_1d
 from hypothesis import given, settings
 
 import cnncourse

@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
-from conftest import FLOATS, assert_close, float_dtypes, np_pool2d, rand, seeds
+from helpers import FLOATS, assert_close, float_dtypes, rand, seeds
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import np_pool2d
 
 import cnncourse
-from cnncourse import reference
+from cnncourse import _dispatch, reference
 
 MODES = ("max", "avg", "min")
 X4 = np.array([[1.0, 2, 5, 6], [3, 4, 7, 8], [0, 0, 1, 1], [0, 9, 1, 1]])
@@ -138,6 +139,30 @@ def test_pool2d_large_batch_matches_numpy(dtype, mode):
         np_pool2d(x, 3, 2, 1, mode),
         dtype,
     )
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "shape, kernel_size, stride, padding",
+    [((2, 3, 9, 8), 2, None, 0), ((2, 3, 9, 8), 3, 2, 1), ((1, 2, 7, 9), (3, 2), (1, 2), (1, 0))],
+)
+def test_pool2d_serial_and_parallel_kernels_agree_exactly(
+    monkeypatch, dtype, mode, shape, kernel_size, stride, padding
+):
+    """Small inputs take the serial kernel, large ones the parallel one: same bits, NaN included."""
+    rng = np.random.default_rng(4)
+    x = rand(rng, shape, dtype)
+    x[0, 0, 1, 1] = np.nan
+    dout = rand(rng, np_pool2d(x, kernel_size, stride, padding, mode).shape, dtype)
+    results = {}
+    for path, threshold in (("serial", 10**12), ("parallel", 0)):
+        monkeypatch.setattr(_dispatch, "_POOL_PARALLEL_MIN_WORK", threshold)
+        args = (kernel_size, stride, padding, mode)
+        results[path] = cnncourse.pool2d(x, *args), cnncourse.pool2d_backward(dout, x, *args)
+    for serial, parallel in zip(results["serial"], results["parallel"], strict=True):
+        np.testing.assert_array_equal(serial, parallel)
+    assert_close(results["serial"][0], np_pool2d(x, kernel_size, stride, padding, mode), dtype)
 
 
 # ---------------------------------------------------------------- global_pool

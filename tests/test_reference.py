@@ -9,21 +9,17 @@ import inspect
 import numpy as np
 import pytest
 import scipy.signal
-from conftest import (
-    assert_close,
+from helpers import assert_close, rand, seeds, window_1d, window_2d
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracles import (
     np_conv1d,
     np_conv2d,
     np_conv2d_backward,
     np_pool2d,
     numerical_gradient,
-    rand,
     rel_error,
-    seeds,
-    window_1d,
-    window_2d,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import cnncourse
 from cnncourse import reference
@@ -52,6 +48,15 @@ def test_reference_is_plain_python():
     source = inspect.getsource(reference)
     for word in ("numba", "njit", "scipy", "sliding_window_view", "einsum", "tensordot"):
         assert word not in source, f"the reference should be plain loops, found {word!r}"
+
+
+def test_reference_says_it_assumes_valid_arguments():
+    """Only the dtype is validated; a wrong shape fails inside the loops, as documented."""
+    assert "assume valid arguments" in reference.__doc__
+    with pytest.raises(TypeError, match="conv2d: argument 'x' has complex dtype"):
+        reference.conv2d(np.zeros((3, 3), complex), np.ones((2, 2)))
+    with pytest.raises(ValueError):
+        reference.conv2d(np.zeros((2, 3, 3)), np.zeros((2, 2)))
 
 
 def test_reference_lecture_worked_example():
