@@ -6,9 +6,6 @@ import pytest
 
 # test_arithmetic.py and test_architectures.py still import these from here; new tests
 # import them from helpers / oracles.
-from helpers import assert_close, seeds, window_2d  # noqa: F401
-from oracles import np_pool2d, pair  # noqa: F401
-
 from cnncourse import _backend
 
 

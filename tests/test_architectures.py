@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
-from conftest import assert_close
+from helpers import assert_close
 
 from cnncourse import architectures as A
 from cnncourse.layers import BatchNorm2d, Conv2D, Dense

@@ -7,9 +7,10 @@ import io
 
 import numpy as np
 import pytest
-from conftest import np_pool2d, pair, seeds, window_2d
+from helpers import seeds, window_2d
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import np_pool2d, pair
 
 import cnncourse
 from cnncourse import arithmetic as A
