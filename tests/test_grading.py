@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -189,6 +190,28 @@ def test_every_notebook_module_is_listed():
         assert sys.modules[f"cnncourse._grading.{name}"] is getattr(grading, name)
     assert grading._HERE == str(Path(cnncourse.__file__).parent)
     assert grading._SNAPSHOT is grading._core._SNAPSHOT
+
+
+def test_all_names_exactly_what_the_notebooks_call():
+    """Each notebook module's __all__ lists its explain_* and hidden_* functions; the
+    package's __all__ is trusted plus those, and the notebooks call all of them, no other."""
+    for name in grading.NOTEBOOKS:
+        module = getattr(grading, name)
+        defined = [
+            key
+            for key, value in vars(module).items()
+            if key.startswith(("explain_", "hidden_")) and value.__module__ == module.__name__
+        ]
+        assert sorted(module.__all__) == sorted(defined), name
+    expected = ["trusted"] + [n for m in grading.NOTEBOOKS for n in getattr(grading, m).__all__]
+    assert grading.__all__ == expected and len(set(expected)) == len(expected)
+    assert all(callable(getattr(grading, key)) for key in grading.__all__)
+    called = set()
+    for path in (Path(cnncourse.__file__).parent.parent / "notebooks").glob("0*.ipynb"):
+        text = path.read_text(encoding="utf-8")
+        for pattern in (r"\bchecks\.(\w+)", r"\b_grading\.(\w+)", r"trusted\(globals\(\)\)\.(\w+)"):
+            called.update(re.findall(pattern, text))
+    assert called == set(grading.__all__)
 
 
 def test_trusted_returns_fresh_modules_not_the_imported_ones():

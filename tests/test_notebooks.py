@@ -15,8 +15,11 @@ from __future__ import annotations
 import copy
 import json
 import runpy
+import subprocess
+import sys
 import textwrap
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -68,6 +71,26 @@ def test_notebook_matches_its_build_script(name):
     stored = load(name)
     assert json.loads(nbformat.writes(built)) == json.loads(nbformat.writes(stored)), (
         f"{name} differs from {script.name}; run python notebooks/_build/build_all.py"
+    )
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["check", "format"])
+def test_notebook_code_passes_ruff(command):
+    """The code cells and the build scripts that write them pass ruff check and ruff format
+    --check like the rest of the code (settings in notebooks/ruff.toml)."""
+    ruff = Path(sys.executable).with_name("ruff")
+    if not ruff.exists():
+        pytest.skip("ruff is not installed next to this Python")
+    res = subprocess.run(
+        [str(ruff), *command, "--no-cache", "notebooks"],
+        cwd=NOTEBOOK_DIR.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, (
+        f"ruff {' '.join(command)} notebooks failed; fix the cell strings in notebooks/_build "
+        f"and rebuild:\n{res.stdout}{res.stderr}"
     )
 
 

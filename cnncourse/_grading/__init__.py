@@ -17,17 +17,22 @@ Layout:
 * ``nb01.py``, ``nb02.py``, ...: the ``explain_*`` and ``hidden_*`` functions of one
   notebook each, built on ``_core`` (imported with ``from ._core import ...``).
 
-This package re-exports every name of those modules, so notebooks keep writing
-``import cnncourse._grading as checks; checks.explain_conv2d(...)`` and
-``_grading.trusted(globals()).hidden_conv2d(...)``.
+Notebooks write ``import cnncourse._grading as checks; checks.explain_conv2d(...)`` and
+``_grading.trusted(globals()).hidden_conv2d(...)``: ``__all__`` names what they use,
+``trusted`` and the ``explain_*`` and ``hidden_*`` functions listed in each notebook
+module's ``__all__``. The package also holds every other name of its modules (see
+``_core._exports``), private helpers included, as when it was a single module: the audit
+then compares each name a notebook can reach as ``cnncourse._grading.<name>`` with the
+code on disk.
 
-Adding the checks of a new notebook (say 04): write ``nb04.py`` next to ``nb01.py``
+Adding the checks of a new notebook (say 07): write ``nb07.py`` next to ``nb01.py``
 (module docstring, ``from ._core import ...`` for what it uses, its ``explain_*`` and
-``hidden_*`` functions; keep to the strict primitives of ``_core`` in hidden checks),
-then add ``"nb04"`` to ``NOTEBOOKS`` below. That is all: the package re-exports its
-names, ``trusted()`` loads a fresh copy of it wired to the fresh ``_core``, and the audit
-checks that ``cnncourse._grading.nb04`` in ``sys.modules`` still has the code on disk.
-Names must be unique across the notebook modules (the package holds them all).
+``hidden_*`` functions named in its ``__all__``; keep to the strict primitives of
+``_core`` in hidden checks), then add ``"nb07"`` to ``NOTEBOOKS`` below. That is all: the
+package re-exports its names, ``trusted()`` loads a fresh copy of it wired to the fresh
+``_core``, and the audit checks that ``cnncourse._grading.nb07`` in ``sys.modules`` still
+has the code on disk. Names must be unique across the notebook modules (the package holds
+them all).
 
 Why so careful: a student cell runs in the same Python process as the tests. It
 can rebind ``np.allclose`` to ``lambda *a, **k: True``, turn ``np.testing`` into
@@ -60,10 +65,13 @@ from . import _core
 # One module per graded notebook, in this folder (see "Adding the checks" above).
 NOTEBOOKS = ("nb01", "nb02", "nb03", "nb04", "nb05", "nb06")
 
+__all__ = ["trusted"]  # and, below, the __all__ of every notebook module
+
 globals().update(_core._exports(_core))
 for _name in NOTEBOOKS:
     globals()[_name] = _core._submodule(__name__, _name)
     globals().update(_core._exports(globals()[_name]))
+    __all__ += globals()[_name].__all__
 del _name
 
 

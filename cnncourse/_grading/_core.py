@@ -17,8 +17,17 @@ import sys as _sys
 import numpy as _np
 
 # --------------------------------------------------------------------------------------
-# Primitives taken from literals: no name lookup a student could redirect.
+# Primitives taken from literals: no name lookup a student could redirect
 # --------------------------------------------------------------------------------------
+# The rule: code that runs before the audit has passed (the snapshot, the audit itself)
+# uses only these primitives, the modules imported above and plain syntax. It calls
+# methods through their C types (`_dict.get(d, k)`, not `d.get(k)`; `_n(seq)`, not
+# `len(seq)`) and never looks up a builtin by name (`len`, `getattr`, `isinstance`, ...):
+# a student cell may have rebound any of them, and only the audit tells. The exception is
+# the loading of the fresh copy the audit runs in (`import`, `importlib`, `globals()` in
+# the package's `__init__`): the audit then checks `__import__` and `globals`, not
+# importlib (see the package docstring). Once `audit()` has passed, builtins and numpy
+# are known to be genuine, and the checks that follow may use them.
 _type = ().__class__.__class__
 _object = _type.__mro__[-1]
 _float = _type(0.0)
@@ -35,9 +44,14 @@ _HEAPTYPE = 1 << 9
 _AssertionError = AssertionError  # captured; a rebound name would still raise an error
 
 
+def _this_module_globals():
+    """This module's globals, from the code of a literal function (not ``globals()``)."""
+    return (lambda: 0).__globals__
+
+
 def _bdict():
     """The builtins dict the interpreter uses for this module's name lookups."""
-    b = (lambda: 0).__globals__["__builtins__"]
+    b = _this_module_globals()["__builtins__"]
     return b if _type(b) is _dict else b.__dict__
 
 
@@ -47,6 +61,7 @@ def _n(seq):
 
 
 def _irange(n):
+    """range() without the builtin: 0, 1, ..., n - 1."""
     i = 0
     while i < n:
         yield i
@@ -55,6 +70,14 @@ def _irange(n):
 
 def _dirname(path):
     return _str.rpartition(path, _os.sep)[0]
+
+
+def _function_behind(method):
+    """The function behind a bound method (or the object itself if it is not one)."""
+    t = _type(method)
+    if t.__name__ == "method" and not (t.__flags__ & _HEAPTYPE):
+        return _object.__getattribute__(method, "__func__")
+    return method
 
 
 def _filename_of(fn):
@@ -74,9 +97,15 @@ def _filename_of(fn):
     return ""
 
 
+# --------------------------------------------------------------------------------------
+# Constants: where genuine code lives, what the audit watches, names of this package
+# --------------------------------------------------------------------------------------
 _NUMPY_ROOT = _dirname(_np.__file__)
+_SITE = _dirname(_dirname(_NUMPY_ROOT))  # site-packages: where IPython and ipykernel live
 _HERE = _dirname(_dirname(__file__))  # cnncourse/, not cnncourse/_grading/
 
+# Builtins that must still be the genuine ones: the types (compared with the literals
+# above), and the C functions and C classes of the builtins module
 _BUILTIN_TYPES_BY_LITERAL = {
     "type": _type,
     "object": _object,
@@ -141,8 +170,30 @@ _BUILTIN_CLASSES = (
     "memoryview",
     "bytearray",
 )
+# Modules whose functions are compared with the snapshot, and the functions of numpy (all
+# of numpy.testing, the __all__ of the cnncourse modules) whose code must live in numpy's
+# or cnncourse's files
 _NUMPY_SUBMODULES = ("", "testing", "linalg", "random", "lib")
+_NUMPY_WATCH = (
+    "allclose",
+    "isclose",
+    "array_equal",
+    "array_equiv",
+    "sum",
+    "max",
+    "min",
+    "all",
+    "any",
+    "asarray",
+    "round",
+    "ndim",
+    "shape",
+    "where",
+    "nonzero",
+    "flatnonzero",
+)
 _CNN_SUBMODULES = ("cnncourse", "cnncourse.functional", "cnncourse.reference")
+# Methods of IPython's shell that run a cell or show its traceback
 _SHELL_METHODS = (
     "showtraceback",
     "_showtraceback",
@@ -153,7 +204,28 @@ _SHELL_METHODS = (
     "showsyntaxerror",
 )
 
+# The package, and the throwaway name under which trusted() loads a fresh copy of it
+_PACKAGE = "cnncourse._grading"
+_FRESH_PREFIX = "_cnncourse_grading_trusted_"
 
+# Library convolutions a from-scratch exercise may not call (see _Tripwire and _call)
+_FORBIDDEN_NAMES = (
+    "convolve",
+    "correlate",
+    "correlate1d",
+    "correlate2d",
+    "convolve1d",
+    "convolve2d",
+    "fftconvolve",
+    "oaconvolve",
+    "conv1d",
+    "conv2d",
+)
+
+
+# --------------------------------------------------------------------------------------
+# The snapshot
+# --------------------------------------------------------------------------------------
 def _numpy_namespaces():
     out = []
     for sub in _NUMPY_SUBMODULES:
@@ -225,26 +297,6 @@ def _audit_builtins(problems):
             problems.append(name)
 
 
-_NUMPY_WATCH = (
-    "allclose",
-    "isclose",
-    "array_equal",
-    "array_equiv",
-    "sum",
-    "max",
-    "min",
-    "all",
-    "any",
-    "asarray",
-    "round",
-    "ndim",
-    "shape",
-    "where",
-    "nonzero",
-    "flatnonzero",
-)
-
-
 def _watched(label, ns):
     """(key, value) pairs whose code must live in numpy's or cnncourse's own files."""
     if label == "numpy.testing":
@@ -292,7 +344,7 @@ def _audit_shell(problems, snapshot):
                 else:
                     inst[meth] = before
                 problems.append("get_ipython()." + meth)
-        elif now is not None and not _str.startswith(_filename_of(getattr_fn(now)), _SITE):
+        elif now is not None and not _str.startswith(_filename_of(_function_behind(now)), _SITE):
             problems.append("get_ipython()." + meth)
         if snapshot is not None and meth in snapshot["shell_class"]:
             try:
@@ -302,21 +354,6 @@ def _audit_shell(problems, snapshot):
             if now is not snapshot["shell_class"][meth]:
                 _type.__setattr__(_type(shell), meth, snapshot["shell_class"][meth])
                 problems.append("InteractiveShell." + meth)
-
-
-_SITE = _dirname(_dirname(_NUMPY_ROOT))  # site-packages: where IPython and ipykernel live
-
-
-def getattr_fn(bound):
-    """The function behind a bound method (or the object itself)."""
-    t = _type(bound)
-    if t.__name__ == "method" and not (t.__flags__ & _HEAPTYPE):
-        return _object.__getattribute__(bound, "__func__")
-    return bound
-
-
-def globals_of_this_module():
-    return (lambda: 0).__globals__
 
 
 def _audit_namespace(problems, ns):
@@ -333,10 +370,6 @@ def _audit_namespace(problems, ns):
 # --------------------------------------------------------------------------------------
 # The package itself: fresh copies from disk, compared with what the setup cell imported
 # --------------------------------------------------------------------------------------
-_PACKAGE = "cnncourse._grading"
-_FRESH_PREFIX = "_cnncourse_grading_trusted_"
-
-
 def _same(a, b):
     return (
         _type(a) is _function
@@ -379,7 +412,7 @@ def _fresh_pairs(problems, fresh):
 def _audit_wiring(problems, pairs, parent):
     """The fresh copies use one another (and this module), never the sys.modules ones."""
     fresh_dicts = [fresh.__dict__ for _, _, fresh in pairs]
-    if not _is_one_of(globals_of_this_module(), fresh_dicts):
+    if not _is_one_of(_this_module_globals(), fresh_dicts):
         problems.append(_PACKAGE + "._core")
     for label, _, fresh in pairs:
         for key, value in _dict.items(fresh.__dict__):
@@ -530,7 +563,13 @@ def _submodule(package, name):
 
 
 def _exports(module):
-    """What the package re-exports from ``module``: every name but the dunders."""
+    """What the package re-exports from ``module``: every name but the dunders.
+
+    That is more than ``module.__all__`` (the functions the notebooks call, which the
+    package's ``__all__`` collects): the private helpers go along, so every name of the
+    package's modules is reachable as ``cnncourse._grading.<name>``, where the audit
+    compares it with the code on disk.
+    """
     return {k: v for k, v in _dict.items(module.__dict__) if not _str.startswith(k, "__")}
 
 
@@ -554,7 +593,7 @@ def strict_floats(got, shape, name="el resultado"):
     if _type(got) is not nd:
         _fail(
             f"{name} debe ser un numpy.ndarray (se recibió un objeto de tipo "
-            f"{_type(got).__name__}). Devuelve el array de salida o, no una lista ni otro objeto."
+            f"{_type(got).__name__}). Devuelve el array de salida `o`, no una lista ni otro objeto."
         )
     if got.dtype.kind != "f":
         _fail(
@@ -723,20 +762,6 @@ def _as_lists(a):
 # --------------------------------------------------------------------------------------
 # Guards used while a student function runs
 # --------------------------------------------------------------------------------------
-_FORBIDDEN_NAMES = (
-    "convolve",
-    "correlate",
-    "correlate1d",
-    "correlate2d",
-    "convolve1d",
-    "convolve2d",
-    "fftconvolve",
-    "oaconvolve",
-    "conv1d",
-    "conv2d",
-)
-
-
 def _code_names(code, acc):
     for name in code.co_names:
         acc.append(name)

@@ -24,6 +24,15 @@ from ._core import (
     strict_floats,
 )
 
+# What the notebook calls: `checks.explain_*` in its visible tests and
+# `trusted(globals()).hidden_*` in its hidden ones.
+__all__ = [
+    "explain_conv2d",
+    "hidden_conv2d",
+    "hidden_unit_range",
+    "hidden_loss_grad",
+]
+
 # --------------------------------------------------------------------------------------
 # Diagnoses of classic mistakes (used by visible and hidden tests)
 # --------------------------------------------------------------------------------------

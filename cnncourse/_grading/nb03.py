@@ -26,6 +26,16 @@ from ._core import (
     strict_floats,
 )
 
+# What the notebook calls: `checks.explain_*` in its visible tests and
+# `trusted(globals()).hidden_*` in its hidden ones.
+__all__ = [
+    "explain_conv_rgb",
+    "explain_rgb_to_gray",
+    "hidden_conv_rgb",
+    "hidden_conv_multi",
+    "hidden_rgb_to_gray",
+]
+
 
 # --------------------------------------------------------------------------------------
 # Diagnoses of classic mistakes (used by visible and hidden tests)

@@ -34,6 +34,20 @@ from ._core import (
     strict_floats,
 )
 
+# What the notebook calls: `checks.explain_*` in its visible tests and
+# `trusted(globals()).hidden_*` in its hidden ones.
+__all__ = [
+    "explain_output_size",
+    "explain_output_shapes",
+    "explain_pad_stride_error",
+    "explain_pad_stride",
+    "explain_layer_params",
+    "hidden_output_size",
+    "hidden_output_shapes",
+    "hidden_pad_stride",
+    "hidden_layer_params",
+]
+
 # --------------------------------------------------------------------------------------
 # Trusted references on plain ints and nested lists (the lecture's formulas)
 # --------------------------------------------------------------------------------------

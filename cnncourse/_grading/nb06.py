@@ -36,6 +36,19 @@ from ._core import (
     strict_floats,
 )
 
+# What the notebook calls: `checks.explain_*` in its visible tests and
+# `trusted(globals()).hidden_*` in its hidden ones.
+__all__ = [
+    "explain_pattern",
+    "explain_lenet_table",
+    "explain_inception",
+    "explain_residual",
+    "hidden_build_pattern",
+    "hidden_lenet_table",
+    "hidden_inception",
+    "hidden_residual",
+]
+
 # --------------------------------------------------------------------------------------
 # Shared helpers
 # --------------------------------------------------------------------------------------
@@ -119,7 +132,7 @@ def _nb06_kinds(rows):
     return [kind for kind, _ in rows]
 
 
-def pattern_notation(kinds):
+def _nb06_notation(kinds):
     """The lecture's notation for a list of layer kinds: 'INPUT → CONV → ReLU → ... → FC'."""
     return " → ".join(["INPUT"] + list(kinds))
 
@@ -257,8 +270,8 @@ def explain_pattern(got, in_shape, N, M, K, pool=True, channels=8, hidden=32, nu
 
 def _nb06_explain_kinds(kinds, want, in_shape, N, M, K, pool):
     head = (
-        f"Con {_nb06_pattern_call(N, M, K, pool)} la red debe ser\n  {pattern_notation(want)}\n"
-        f"y la tuya es\n  {pattern_notation(kinds)}\n"
+        f"Con {_nb06_pattern_call(N, M, K, pool)} la red debe ser\n  {_nb06_notation(want)}\n"
+        f"y la tuya es\n  {_nb06_notation(kinds)}\n"
     )
     if kinds == want + ["ReLU"]:
         return head + (

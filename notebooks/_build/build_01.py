@@ -92,7 +92,7 @@ nb.md(
       *backpropagation* (**retropropagación**: el algoritmo que calcula el gradiente del error
       respecto a cada peso, capa a capa, desde la salida hacia la entrada) y aboga por el aprendizaje de características *end-to-end* en la
       clasificación de imágenes: los filtros ya no se diseñan a mano, se aprenden.
-    """,
+    """,  # noqa: E501 - markdown text, kept as written
     concepts=["I2"],
 )
 
@@ -117,13 +117,13 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def dense_params(height, width, units):
-        \"\"\"Parameters (weights + biases) of a dense layer on a flattened height x width image.\"\"\"
+        """Parameters (weights + biases) of a dense layer on a flattened height x width image."""
         ### BEGIN SOLUTION
         return height * width * units + units
         ### END SOLUTION
-    """,
+    ''',
     grade_id="dense_params",
     concepts=["I4"],
 )
@@ -136,10 +136,18 @@ nb.tests(
     if n == 100 * 100 * 1000:
         raise AssertionError(f"Recibido {n}: faltan los sesgos (uno por neurona).")
     assert n == 10_001_000, f"Para 100 x 100 y 1000 neuronas se esperaba 10001000; recibido {n}."
-    assert dense_params(2, 3, 4) == 28, f"dense_params(2, 3, 4) debe ser 2*3*4 + 4 = 28, no {dense_params(2, 3, 4)}."
-    print(f"Correcto: una capa densa de 1000 neuronas sobre 100 x 100 píxeles tiene {n:_} parámetros.".replace("_", " "))
+    assert dense_params(2, 3, 4) == 28, (
+        f"dense_params(2, 3, 4) debe ser 2*3*4 + 4 = 28, no {dense_params(2, 3, 4)}."
+    )
+    print(
+        (
+            f"Correcto: una capa densa de 1000 neuronas sobre 100 x 100 píxeles tiene {n:_} "
+            "parámetros."
+        ).replace("_", " ")
+    )
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_dense_params(dense_params)
     ### END HIDDEN TESTS
     ''',
@@ -167,17 +175,19 @@ nb.md(
 nb.code(
     """
     pattern = np.array([0, 0, 1, 3, 1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
-    moved = np.roll(pattern, 5)                     # el mismo patrón, 5 posiciones más allá
-    u = np.array([1.0, 3.0, 1.0])                   # un kernel que "busca" ese patrón
+    moved = np.roll(pattern, 5)  # el mismo patrón, 5 posiciones más allá
+    u = np.array([1.0, 3.0, 1.0])  # un kernel que "busca" ese patrón
     o_original, o_moved = cnncourse.conv1d(pattern, u), cnncourse.conv1d(moved, u)
     print("salida original:", o_original)
     print("salida movida:  ", o_moved, "  <- la misma, 5 posiciones más allá (equivariante)")
     print("máximo de cada salida:", o_original.max(), "y", o_moved.max(), "  <- igual (invariante)")
-    dense = rng.normal(size=(4, pattern.size))      # una capa densa aleatoria de 4 neuronas
+    dense = rng.normal(size=(4, pattern.size))  # una capa densa aleatoria de 4 neuronas
     print("densa original: ", dense @ pattern)
     print("densa movida:   ", dense @ moved, "  <- nada que ver")
-    print(f"parámetros: densa de 1000 neuronas sobre 100 x 100 = {dense_params(100, 100, 1000):_}; "
-          f"1000 filtros 3 x 3 = {1000 * 3 * 3 + 1000:_}".replace("_", " "))
+    print(
+        f"parámetros: densa de 1000 neuronas sobre 100 x 100 = {dense_params(100, 100, 1000):_}; "
+        f"1000 filtros 3 x 3 = {1000 * 3 * 3 + 1000:_}".replace("_", " ")
+    )
     """,
     concepts=["I1", "I4"],
 )
@@ -233,8 +243,16 @@ nb.md(
 nb.code(
     """
     v = np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float)
-    print("np.correlate(x, (-1, 1), 'valid') =", np.correlate(v, [-1, 1], "valid"), "<- la convolución de la clase")
-    print("np.convolve(x, (-1, 1), 'valid')  =", np.convolve(v, [-1, 1], "valid"), "<- invierte el kernel: calcula x ⊛ (1, -1)")
+    print(
+        "np.correlate(x, (-1, 1), 'valid') =",
+        np.correlate(v, [-1, 1], "valid"),
+        "<- la convolución de la clase",
+    )
+    print(
+        "np.convolve(x, (-1, 1), 'valid')  =",
+        np.convolve(v, [-1, 1], "valid"),
+        "<- invierte el kernel: calcula x ⊛ (1, -1)",
+    )
     """,
     concepts=["C1", "C2"],
 )
@@ -289,9 +307,9 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def conv1d_loops(x, u):
-        \"\"\"1D cross-correlation with loops: o[i] = sum_m x[m + i] * u[m], shape (W - w + 1,).\"\"\"
+        """1D cross-correlation with loops: o[i] = sum_m x[m + i] * u[m], shape (W - w + 1,)."""
         ### BEGIN SOLUTION
         W, w = len(x), len(u)
         o = np.zeros(W - w + 1)
@@ -300,7 +318,7 @@ nb.solution(
                 o[i] += x[m + i] * u[m]
         return o
         ### END SOLUTION
-    """,
+    ''',
     grade_id="conv1d_loops",
     concepts=["C1"],
 )
@@ -312,21 +330,35 @@ nb.tests(
     u = np.array([-1, 1], dtype=float)
     o = conv1d_loops(x, u)
     expected = np.array([0, 0, 0, 1, 1, 1, 0], dtype=float)
-    assert isinstance(o, np.ndarray), f"conv1d_loops debe devolver un np.ndarray, no {type(o).__name__}."
-    assert o.shape == expected.shape, f"Forma esperada {expected.shape}, recibida {o.shape}. {checks.explain_conv1d(o, x, u)}"
-    np.testing.assert_allclose(o, expected, err_msg=f"Esperado {expected}, recibido {o}. {checks.explain_conv1d(o, x, u)}")
-    assert x.tolist() == [0, 0, 0, 0, 1, 2, 3, 3], "conv1d_loops ha modificado x: no escribas en la entrada."
+    assert isinstance(o, np.ndarray), (
+        f"conv1d_loops debe devolver un np.ndarray, no {type(o).__name__}."
+    )
+    assert o.shape == expected.shape, (
+        f"Forma esperada {expected.shape}, recibida {o.shape}. {checks.explain_conv1d(o, x, u)}"
+    )
+    np.testing.assert_allclose(
+        o, expected, err_msg=f"Esperado {expected}, recibido {o}. {checks.explain_conv1d(o, x, u)}"
+    )
+    assert x.tolist() == [0, 0, 0, 0, 1, 2, 3, 3], (
+        "conv1d_loops ha modificado x: no escribas en la entrada."
+    )
     x2 = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
     u2 = np.array([1.0, 0.0, -2.0])
     o2 = conv1d_loops(x2, u2)
     expected2 = np.array([1 - 8, 2 - 16, 4 - 32], dtype=float)
-    np.testing.assert_allclose(o2, expected2, err_msg=f"Con x={x2} y u={u2}: esperado {expected2}, recibido {o2}. {checks.explain_conv1d(o2, x2, u2)}")
+    np.testing.assert_allclose(
+        o2,
+        expected2,
+        err_msg=f"Con x={x2} y u={u2}: esperado {expected2}, recibido {o2}. "
+        f"{checks.explain_conv1d(o2, x2, u2)}",
+    )
     print("¡Bien! (0,0,0,0,1,2,3,3) ⊛ (-1,1) =", o)
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_conv1d(conv1d_loops, globals())
     ### END HIDDEN TESTS
-    ''',
+    ''',  # noqa: E501 - the test cell's one-line docstring (97 columns in the notebook)
     grade_id="test_conv1d_loops",
     points=3,
 )
@@ -404,14 +436,14 @@ nb.code(
 )
 
 nb.solution(
-    """
+    '''
     def find_rising_edges(x, threshold=0.5):
-        \"\"\"Indices i where (x ⊛ (-1, 1))[i] > threshold, as an int array.\"\"\"
+        """Indices i where (x ⊛ (-1, 1))[i] > threshold, as an int array."""
         ### BEGIN SOLUTION
         diff = cnncourse.conv1d(x, np.array([-1.0, 1.0]))
         return np.flatnonzero(diff > threshold)
         ### END SOLUTION
-    """,
+    ''',
     grade_id="find_rising_edges",
     concepts=["C2"],
 )
@@ -423,14 +455,25 @@ nb.tests(
     assert isinstance(edges, np.ndarray), f"Devuelve un np.ndarray, no {type(edges).__name__}."
     assert edges.dtype.kind in "iu", f"Los índices deben ser enteros; el dtype es {edges.dtype}."
     if edges.tolist() == [4, 5, 6]:
-        raise AssertionError("Recibido [4, 5, 6]: son los índices i + 1. Devuelve el índice i de la salida de x ⊛ (-1, 1).")
-    assert edges.tolist() == [3, 4, 5], f"Para (0,0,0,0,1,2,3,3) se esperaba [3, 4, 5]; recibido {edges.tolist()}."
+        raise AssertionError(
+            "Recibido [4, 5, 6]: son los índices i + 1. "
+            "Devuelve el índice i de la salida de x ⊛ (-1, 1)."
+        )
+    assert edges.tolist() == [3, 4, 5], (
+        f"Para (0,0,0,0,1,2,3,3) se esperaba [3, 4, 5]; recibido {edges.tolist()}."
+    )
     found = find_rising_edges(signal)
-    assert found.tolist() == true_rising.tolist(), f"En la señal del interruptor se esperaba {true_rising.tolist()}; recibido {found.tolist()}."
-    assert find_rising_edges(np.array([3.0, 2.0, 1.0])).size == 0, "Una señal que solo baja no tiene flancos de subida."
+    assert found.tolist() == true_rising.tolist(), (
+        f"En la señal del interruptor se esperaba {true_rising.tolist()}; "
+        f"recibido {found.tolist()}."
+    )
+    assert find_rising_edges(np.array([3.0, 2.0, 1.0])).size == 0, (
+        "Una señal que solo baja no tiene flancos de subida."
+    )
     print("Flancos de subida encontrados:", found)
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_rising_edges(find_rising_edges, globals())
     ### END HIDDEN TESTS
     ''',
@@ -492,10 +535,10 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     @numba.njit
     def conv1d_numba(x, u):
-        \"\"\"1D cross-correlation compiled by Numba: o[i] = sum_m x[m + i] * u[m].\"\"\"
+        """1D cross-correlation compiled by Numba: o[i] = sum_m x[m + i] * u[m]."""
         ### BEGIN SOLUTION
         W, w = x.shape[0], u.shape[0]
         o = np.zeros(W - w + 1)
@@ -506,7 +549,7 @@ nb.solution(
             o[i] = acc
         return o
         ### END SOLUTION
-    """,
+    ''',
     grade_id="conv1d_numba",
     concepts=["C1"],
 )
@@ -514,6 +557,8 @@ nb.solution(
 nb.tests(
     '''
     """Comprueba conv1d_numba con el ejemplo del voltaje y con una señal larga."""
+
+
     def _run_numba(*args):
         """Call conv1d_numba; a Numba compilation error becomes a Spanish explanation."""
         try:
@@ -524,15 +569,25 @@ nb.tests(
                 raise
         raise AssertionError(hint)
 
+
     o = _run_numba(np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float), np.array([-1.0, 1.0]))
-    np.testing.assert_allclose(o, [0, 0, 0, 1, 1, 1, 0], err_msg=f"Esperado (0,0,0,1,1,1,0), recibido {o}. {checks.explain_conv1d(o, [0, 0, 0, 0, 1, 2, 3, 3], [-1, 1])}")
+    np.testing.assert_allclose(
+        o,
+        [0, 0, 0, 1, 1, 1, 0],
+        err_msg=f"Esperado (0,0,0,1,1,1,0), recibido {o}. "
+        f"{checks.explain_conv1d(o, [0, 0, 0, 0, 1, 2, 3, 3], [-1, 1])}",
+    )
     long_x = rng.normal(size=1000)
     long_u = rng.normal(size=9)
-    np.testing.assert_allclose(_run_numba(long_x, long_u), cnncourse.conv1d(long_x, long_u),
-                               err_msg="conv1d_numba no coincide con cnncourse.conv1d en una señal de 1000 muestras.")
+    np.testing.assert_allclose(
+        _run_numba(long_x, long_u),
+        cnncourse.conv1d(long_x, long_u),
+        err_msg="conv1d_numba no coincide con cnncourse.conv1d en una señal de 1000 muestras.",
+    )
     print("¡Bien! conv1d_numba está compilada y es correcta.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_conv1d_numba(conv1d_numba, globals())
     ### END HIDDEN TESTS
     ''',
@@ -558,7 +613,7 @@ nb.md(
     (`cnncourse.load_kernels()`). Justo después de `import cnncourse` esos kernels se cargan en
     segundo plano y, mientras tanto, responde una versión más lenta en NumPy: sin esperar, la
     biblioteca podría parecer más lenta que tus bucles compilados.
-    """,
+    """,  # noqa: E501 - markdown table rows cannot wrap
     concepts=["C1"],
 )
 
@@ -572,10 +627,11 @@ nb.code(
             best = min(best, time.perf_counter() - t0)
         return best
 
+
     x_big = rng.normal(size=20_000)
     u_big = rng.normal(size=9)
-    conv1d_numba(x_big, u_big)                      # compila (una vez)
-    cnncourse.load_kernels()                        # espera a los kernels compilados de la biblioteca
+    conv1d_numba(x_big, u_big)  # compila (una vez)
+    cnncourse.load_kernels()  # espera a los kernels compilados de la biblioteca
     times = {
         "Python (bucles)": best_time(conv1d_loops, x_big, u_big, repeat=2),
         "tu Numba": best_time(conv1d_numba, x_big, u_big, repeat=20),
@@ -585,7 +641,9 @@ nb.code(
     print(f"{'versión':<20}{'tiempo':>12}{'aceleración':>14}")
     for name, t in times.items():
         print(f"{name:<20}{t * 1e3:>10.3f} ms{base / t:>13_.0f}x".replace("_", " "))
-    plotting.plot_speedups(times, baseline="Python (bucles)", title="Convolución 1D, W = 20 000, w = 9");
+    plotting.plot_speedups(
+        times, baseline="Python (bucles)", title="Convolución 1D, W = 20 000, w = 9"
+    );
     """,
     concepts=["C1"],
 )

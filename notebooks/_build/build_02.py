@@ -39,7 +39,7 @@ nb.code(
 
     np.set_printoptions(precision=3, suppress=True)
     rng = np.random.default_rng(0)
-    photo = data.load_sample_image(gray=True)   # Grace Hopper, en escala de grises
+    photo = data.load_sample_image(gray=True)  # Grace Hopper, en escala de grises
     """,
     locked=True,
     grade_id="nb02-setup",
@@ -64,7 +64,7 @@ nb.md(
     $W$ y $w$ son siempre **anchos** (columnas) y $H$ y $h$ **altos** (filas); solo cambia el
     orden en que se escriben. Por eso en el código se lee `H, W = x.shape` y `h, w = u.shape`:
     filas primero. (Y como en Python, en el texto escribimos los decimales con punto: 0.34.)
-    """,
+    """,  # noqa: E501 - markdown table rows cannot wrap
     concepts=["I3", "C3"],
     grade_id="nb02-md-notation",
 )
@@ -88,10 +88,22 @@ nb.md(
 
 nb.code(
     """
-    print("forma:", photo.shape, " tipo:", photo.dtype, " valores en [", photo.min(), ",", photo.max(), "]")
+    print(
+        "forma:",
+        photo.shape,
+        " tipo:",
+        photo.dtype,
+        " valores en [",
+        photo.min(),
+        ",",
+        photo.max(),
+        "]",
+    )
     print("un trozo de 6 x 6 píxeles de la foto (filas 190-195, columnas 180-185):")
     print(photo[190:196, 180:186])
-    plotting.show_images({"Grace Hopper (gris)": photo, "detalle 40 x 40": photo[170:210, 165:205]});
+    plotting.show_images(
+        {"Grace Hopper (gris)": photo, "detalle 40 x 40": photo[170:210, 165:205]}
+    );
     """,
     concepts=["I3"],
 )
@@ -121,19 +133,16 @@ nb.md(
 
     Una entrada de $3 \times 3$ y un kernel de $2 \times 2$: la salida es de
     $(3-2+1) \times (3-2+1) = 2 \times 2$, y cada elemento es una suma de 4 productos.
-    """,
+    """,  # noqa: E501 - markdown text, kept as written
     concepts=["C3"],
 )
 
 nb.code(
-    """
-    x_small = np.array([[1, 2, 3],
-                        [4, 5, 6],
-                        [7, 8, 9]], dtype=float)
-    u_small = np.array([[1, 0],
-                        [2, -1]], dtype=float)
+    r"""
+    x_small = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], dtype=float)
+    u_small = np.array([[1, 0], [2, -1]], dtype=float)
     print(conv_steps_text(x_small, u_small))
-    print("cnncourse.conv2d:\\n", cnncourse.conv2d(x_small, u_small))
+    print("cnncourse.conv2d:\n", cnncourse.conv2d(x_small, u_small))
     """,
     concepts=["C3"],
 )
@@ -165,45 +174,56 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def conv2d_loops(x, u):
-        \"\"\"2D cross-correlation with loops: o[j, i] = sum_n sum_m x[n + j, m + i] * u[n, m].\"\"\"
+        """2D cross-correlation with loops: o[j, i] = sum_n sum_m x[n + j, m + i] * u[n, m]."""
         ### BEGIN SOLUTION
         H, W = x.shape
         h, w = u.shape
         o = np.zeros((H - h + 1, W - w + 1))
         for j in range(H - h + 1):
             for i in range(W - w + 1):
-                o[j, i] = np.sum(x[j:j + h, i:i + w] * u)
+                o[j, i] = np.sum(x[j : j + h, i : i + w] * u)
         return o
         ### END SOLUTION
-    """,
+    ''',
     grade_id="conv2d_loops",
     concepts=["C3"],
 )
 
 nb.tests(
-    '''
+    r'''
     """Comprueba conv2d_loops en una entrada 3 x 4 con un kernel 2 x 2 no simétrico."""
-    x = np.array([[1, 2, 3, 4],
-                  [5, 6, 7, 8],
-                  [9, 10, 11, 12]], dtype=float)
-    u = np.array([[1, 2],
-                  [0, -1]], dtype=float)   # ni simétrico ni igual a su traspuesto
+    x = np.array([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]], dtype=float)
+    u = np.array([[1, 2], [0, -1]], dtype=float)  # ni simétrico ni igual a su traspuesto
     o = conv2d_loops(x, u)
-    expected = np.array([[-1, 1, 3],
-                         [7, 9, 11]], dtype=float)
-    assert isinstance(o, np.ndarray), f"conv2d_loops debe devolver un np.ndarray, no {type(o).__name__}."
-    assert o.shape == (2, 3), f"Para x de forma (3, 4) y u de forma (2, 2) la salida es (3-2+1, 4-2+1) = (2, 3); recibida {o.shape}. {checks.explain_conv2d(o, x, u)}"
-    np.testing.assert_allclose(o, expected, err_msg=f"Esperado\\n{expected}\\nrecibido\\n{o}\\n{checks.explain_conv2d(o, x, u)}")
+    expected = np.array([[-1, 1, 3], [7, 9, 11]], dtype=float)
+    assert isinstance(o, np.ndarray), (
+        f"conv2d_loops debe devolver un np.ndarray, no {type(o).__name__}."
+    )
+    assert o.shape == (2, 3), (
+        f"Para x de forma (3, 4) y u de forma (2, 2) la salida es (3-2+1, 4-2+1) = (2, 3); "
+        f"recibida {o.shape}. {checks.explain_conv2d(o, x, u)}"
+    )
+    np.testing.assert_allclose(
+        o,
+        expected,
+        err_msg=f"Esperado\n{expected}\nrecibido\n{o}\n{checks.explain_conv2d(o, x, u)}",
+    )
     u2 = np.array([[1.0, 2.0, 3.0]])
     o2 = conv2d_loops(x, u2)
     expected2 = np.array([[14, 20], [38, 44], [62, 68]], dtype=float)
-    np.testing.assert_allclose(o2, expected2, err_msg=f"Con el kernel fila {u2}: esperado\\n{expected2}\\nrecibido\\n{o2}\\n{checks.explain_conv2d(o2, x, u2)}")
+    np.testing.assert_allclose(
+        o2,
+        expected2,
+        err_msg=f"Con el kernel fila {u2}: esperado\n{expected2}\nrecibido\n{o2}\n"
+        f"{checks.explain_conv2d(o2, x, u2)}",
+    )
     assert x[0, 0] == 1 and u[1, 1] == -1, "conv2d_loops ha modificado su entrada."
     print("¡Bien! conv2d_loops sigue la fórmula de la clase.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_conv2d(conv2d_loops, globals())
     ### END HIDDEN TESTS
     ''',
@@ -225,8 +245,16 @@ nb.code(
     sobel_x = data.kernels_2d()["Sobel x"]
     mine = conv2d_loops(crop.astype(float), sobel_x)
     lib = cnncourse.conv2d(crop, sobel_x)
-    print("entrada", crop.shape, "kernel", sobel_x.shape, "-> salida", mine.shape,
-          "| máxima diferencia con cnncourse.conv2d:", np.max(np.abs(mine - lib)))
+    print(
+        "entrada",
+        crop.shape,
+        "kernel",
+        sobel_x.shape,
+        "-> salida",
+        mine.shape,
+        "| máxima diferencia con cnncourse.conv2d:",
+        np.max(np.abs(mine - lib)),
+    )
     """,
     concepts=["C3"],
 )
@@ -256,11 +284,19 @@ nb.md(
 nb.code(
     """
     kernels = data.kernels_2d()
-    names = ["identidad", "bordes verticales", "bordes horizontales", "Sobel x", "Sobel y", "desenfoque", "enfoque"]
-    plotting.show_kernels([kernels[k] for k in names], names);
+    names = [
+        "identidad",
+        "bordes verticales",
+        "bordes horizontales",
+        "Sobel x",
+        "Sobel y",
+        "desenfoque",
+        "enfoque",
+    ]
+    plotting.show_kernels([kernels[k] for k in names], names)
     outputs = {name: cnncourse.conv2d(photo, kernels[name]) for name in names}
     intensity = ["identidad", "desenfoque", "enfoque"]
-    plotting.show_images({k: outputs[k] for k in intensity}, vmin=0, vmax=255);
+    plotting.show_images({k: outputs[k] for k in intensity}, vmin=0, vmax=255)
     plotting.show_images({k: v for k, v in outputs.items() if k not in intensity}, ncols=4);
     """,
     concepts=["C3"],
@@ -309,30 +345,35 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def to_unit_range(img):
-        \"\"\"Map a uint8 image in [0, 255] to floats in [-1, 1]: img / 127.5 - 1.\"\"\"
+        """Map a uint8 image in [0, 255] to floats in [-1, 1]: img / 127.5 - 1."""
         ### BEGIN SOLUTION
         return np.asarray(img, dtype=float) / 127.5 - 1.0
         ### END SOLUTION
-    """,
+    ''',
     grade_id="to_unit_range",
     concepts=["C7"],
 )
 
 nb.tests(
-    '''
+    r'''
     """Comprueba to_unit_range: 0 -> -1, 255 -> 1, sin desbordar uint8."""
     img = np.array([[0, 255], [51, 204]], dtype=np.uint8)
     got = to_unit_range(img)
     expected = np.array([[-1.0, 1.0], [-0.6, 0.6]])
     assert isinstance(got, np.ndarray) and got.dtype.kind == "f", "Devuelve un np.ndarray de float."
-    np.testing.assert_allclose(got, expected, err_msg=f"Esperado\\n{expected}\\nrecibido\\n{got}\\n¿Conviertes a float antes de multiplicar?")
+    np.testing.assert_allclose(
+        got,
+        expected,
+        err_msg=f"Esperado\n{expected}\nrecibido\n{got}\n¿Conviertes a float antes de multiplicar?",
+    )
     assert img[0, 1] == 255, "to_unit_range ha modificado la imagen de entrada."
     unit_photo = to_unit_range(photo)
     print("foto normalizada: valores en [", unit_photo.min(), ",", unit_photo.max(), "]")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_unit_range(to_unit_range)
     ### END HIDDEN TESTS
     ''',
@@ -370,23 +411,38 @@ nb.md(
 )
 
 nb.code(
-    """
+    '''
     images, is_vertical = data.line_images(n=64, size=12, seed=0)
     targets = data.vertical_line_targets(images)
-    print("imágenes", images.shape, "en [", images.min(), ",", images.max(), "]; respuestas", targets.shape)
-    plotting.show_images([images[0], targets[0], images[1], targets[1]],
-                         ["x_0 (" + ("vertical" if is_vertical[0] else "horizontal") + ")", "t_0",
-                          "x_1 (" + ("vertical" if is_vertical[1] else "horizontal") + ")", "t_1"]);
+    print(
+        "imágenes",
+        images.shape,
+        "en [",
+        images.min(),
+        ",",
+        images.max(),
+        "]; respuestas",
+        targets.shape,
+    )
+    plotting.show_images(
+        [images[0], targets[0], images[1], targets[1]],
+        [
+            "x_0 (" + ("vertical" if is_vertical[0] else "horizontal") + ")",
+            "t_0",
+            "x_1 (" + ("vertical" if is_vertical[1] else "horizontal") + ")",
+            "t_1",
+        ],
+    )
 
 
     def predict(images, u):
-        \"\"\"o_k = x_k ⊛ u for every image of an (N, H, W) stack, with cnncourse.conv2d.\"\"\"
+        """o_k = x_k ⊛ u for every image of an (N, H, W) stack, with cnncourse.conv2d."""
         return cnncourse.conv2d(images[:, None], u[None, None])[:, 0]
 
 
     def loss(images, u, targets):
         return np.mean((predict(images, u) - targets) ** 2)
-    """,
+    ''',
     concepts=["C7"],
 )
 
@@ -402,9 +458,9 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def loss_grad(x, u, t):
-        \"\"\"Gradient of L = mean((x_k ⊛ u - t_k)^2) with respect to the kernel u, shape u.shape.\"\"\"
+        """Gradient of L = mean((x_k ⊛ u - t_k)^2) with respect to the kernel u, shape u.shape."""
         ### BEGIN SOLUTION
         N = x.shape[0]
         err = np.stack([cnncourse.conv2d(x[k], u) for k in range(N)]) - t
@@ -413,19 +469,22 @@ nb.solution(
             grad += cnncourse.conv2d(x[k], err[k])
         return 2.0 * grad / err.size
         ### END SOLUTION
-    """,
+    ''',
     grade_id="loss_grad",
     concepts=["C7"],
 )
 
 nb.tests(
-    '''
+    r'''
     """Comprueba loss_grad contra el gradiente numérico (diferencias finitas) en un caso pequeño."""
     xs = rng.normal(size=(2, 5, 6))
     us = rng.normal(size=(3, 2))
     ts = rng.normal(size=(2, 3, 5))
     g = loss_grad(xs, us, ts)
-    assert isinstance(g, np.ndarray) and g.shape == us.shape, f"El gradiente tiene la forma del kernel {us.shape}; recibido {getattr(g, 'shape', type(g).__name__)}."
+    assert isinstance(g, np.ndarray) and g.shape == us.shape, (
+        f"El gradiente tiene la forma del kernel {us.shape}; "
+        f"recibido {getattr(g, 'shape', type(g).__name__)}."
+    )
     numeric = np.zeros_like(us)
     eps = 1e-6
     for idx in np.ndindex(*us.shape):
@@ -440,10 +499,14 @@ nb.tests(
         hint = "Tiene el signo cambiado: el error es o - t."
     elif np.allclose(g, numeric * ts.size):
         hint = "Has sumado en vez de promediar: divide entre N·Ho·Wo."
-    assert rel_error < 1e-6, f"Error relativo {rel_error:.2e} frente al gradiente numérico.\\nnumérico\\n{numeric}\\ntuyo\\n{g}\\n{hint}"
+    assert rel_error < 1e-6, (
+        f"Error relativo {rel_error:.2e} frente al gradiente numérico.\n"
+        f"numérico\n{numeric}\ntuyo\n{g}\n{hint}"
+    )
     print(f"¡Bien! Error relativo frente al gradiente numérico: {rel_error:.1e}")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_loss_grad(loss_grad, globals())
     ### END HIDDEN TESTS
     ''',
@@ -468,7 +531,7 @@ nb.md(
 )
 
 nb.code(
-    """
+    r"""
     u = np.zeros((3, 3))
     lr = 0.1
     losses, snapshots = [], {}
@@ -477,18 +540,21 @@ nb.code(
         if step in (5, 15, 40):
             snapshots[f"paso {step}"] = u.copy()
         u = u - lr * loss_grad(images, u, targets)
-    losses.append(loss(images, u, targets))          # la pérdida tras el último paso
+    losses.append(loss(images, u, targets))  # la pérdida tras el último paso
     snapshots["paso 100"] = u.copy()
 
     # el óptimo por mínimos cuadrados: una fila por ventana 3 x 3 de cada imagen
     windows = np.lib.stride_tricks.sliding_window_view(images, (3, 3), axis=(1, 2)).reshape(-1, 9)
     u_best = np.linalg.lstsq(windows, targets.ravel(), rcond=None)[0].reshape(3, 3)
-    print(f"pérdida inicial {losses[0]:.4f} -> final {losses[-1]:.4f}  (óptimo {loss(images, u_best, targets):.4f})")
-    print("kernel aprendido:\\n", u)
-    print("óptimo por mínimos cuadrados:\\n", u_best)
+    print(
+        f"pérdida inicial {losses[0]:.4f} -> final {losses[-1]:.4f}  "
+        f"(óptimo {loss(images, u_best, targets):.4f})"
+    )
+    print("kernel aprendido:\n", u)
+    print("óptimo por mínimos cuadrados:\n", u_best)
     print(f"máxima diferencia: {np.max(np.abs(u - u_best)):.1e}")
     snapshots["óptimo"] = u_best
-    plotting.show_kernels(list(snapshots.values()), list(snapshots));
+    plotting.show_kernels(list(snapshots.values()), list(snapshots))
     plotting.plot_losses(losses, title="Aprendiendo un detector de líneas verticales");
     """,
     concepts=["C6", "C7"],
@@ -524,19 +590,30 @@ nb.code(
     new_images, new_vertical = pool[pick], pool_vertical[pick]
     responses = predict(new_images, u)
     kinds = ["vertical" if v else "horizontal" for v in new_vertical]
-    plotting.show_images(list(new_images), kinds, size=2.4);
-    lim = float(np.abs(responses).max())        # una sola escala para comparar las respuestas
-    plotting.show_images(list(responses), [f"x ⊛ u ({k})" for k in kinds], size=2.4,
-                         vmin=-lim, vmax=lim, colorbar=True);
-    for kind, r in zip(kinds, responses):
+    plotting.show_images(list(new_images), kinds, size=2.4)
+    lim = float(np.abs(responses).max())  # una sola escala para comparar las respuestas
+    plotting.show_images(
+        list(responses),
+        [f"x ⊛ u ({k})" for k in kinds],
+        size=2.4,
+        vmin=-lim,
+        vmax=lim,
+        colorbar=True,
+    )
+    for kind, r in zip(kinds, responses, strict=True):
         print(f"{kind:>10}: respuesta máxima {r.max():+.2f}")
     unit_photo = to_unit_range(photo)
     response = cnncourse.conv2d(unit_photo, u)
     centred = response - response.mean()
     lim = float(np.percentile(np.abs(centred), 99))
-    plotting.show_images({"foto en [-1, 1]": unit_photo});
-    plotting.show_images({"foto ⊛ u aprendido, menos su media": centred}, cmap="RdBu_r",
-                         vmin=-lim, vmax=lim, colorbar=True);
+    plotting.show_images({"foto en [-1, 1]": unit_photo})
+    plotting.show_images(
+        {"foto ⊛ u aprendido, menos su media": centred},
+        cmap="RdBu_r",
+        vmin=-lim,
+        vmax=lim,
+        colorbar=True,
+    );
     """,
     concepts=["C7"],
 )

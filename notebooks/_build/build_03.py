@@ -39,7 +39,7 @@ nb.code(
 
     np.set_printoptions(precision=3, suppress=True)
     rng = np.random.default_rng(0)
-    rgb = data.load_sample_image()          # (3, H, W), uint8: canales primero
+    rgb = data.load_sample_image()  # (3, H, W), uint8: canales primero
     """,
     locked=True,
     grade_id="nb03-setup",
@@ -63,8 +63,13 @@ nb.code(
     """
     print("forma:", rgb.shape, " tipo:", rgb.dtype)
     row, col = 300, 256
-    print(f"el píxel ({row}, {col}) vale R={rgb[0, row, col]}, G={rgb[1, row, col]}, B={rgb[2, row, col]}")
-    plotting.show_images({"color": rgb, "canal R": rgb[0], "canal G": rgb[1], "canal B": rgb[2]}, size=2.8);
+    print(
+        f"el píxel ({row}, {col}) vale R={rgb[0, row, col]}, G={rgb[1, row, col]}, "
+        f"B={rgb[2, row, col]}"
+    )
+    plotting.show_images(
+        {"color": rgb, "canal R": rgb[0], "canal G": rgb[1], "canal B": rgb[2]}, size=2.8
+    );
     """,
     concepts=["I3"],
 )
@@ -100,19 +105,28 @@ nb.md(
 )
 
 nb.code(
-    """
-    x_small = np.array([[[1, 2, 0], [0, 1, 3], [2, 1, 1]],     # canal R
-                        [[0, 1, 1], [2, 0, 1], [1, 3, 0]],     # canal G
-                        [[1, 0, 2], [1, 1, 0], [0, 2, 1]]],    # canal B
-                       dtype=float)
-    u_small = np.array([[[1, 0], [0, 1]],                       # u_R
-                        [[0, 2], [-1, 0]],                      # u_G
-                        [[1, 1], [0, 0]]], dtype=float)         # u_B
+    r"""
+    x_small = np.array(
+        [
+            [[1, 2, 0], [0, 1, 3], [2, 1, 1]],  # canal R
+            [[0, 1, 1], [2, 0, 1], [1, 3, 0]],  # canal G
+            [[1, 0, 2], [1, 1, 0], [0, 2, 1]],
+        ],  # canal B
+        dtype=float,
+    )
+    u_small = np.array(
+        [
+            [[1, 0], [0, 1]],  # u_R
+            [[0, 2], [-1, 0]],  # u_G
+            [[1, 1], [0, 0]],  # u_B
+        ],
+        dtype=float,
+    )
     per_channel = [cnncourse.conv2d(x_small[c], u_small[c]) for c in range(3)]
-    for name, o_c in zip("RGB", per_channel):
-        print(f"x_{name} ⊛ u_{name} =\\n{o_c}")
-    print("suma de los tres = o =\\n", sum(per_channel))
-    print("cnncourse.conv2d con el volumen entero:\\n", cnncourse.conv2d(x_small, u_small))
+    for name, o_c in zip("RGB", per_channel, strict=True):
+        print(f"x_{name} ⊛ u_{name} =\n{o_c}")
+    print("suma de los tres = o =\n", sum(per_channel))
+    print("cnncourse.conv2d con el volumen entero:\n", cnncourse.conv2d(x_small, u_small))
     print()
     print(conv_steps_text(x_small, u_small))
     """,
@@ -146,9 +160,9 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def conv2d_rgb(x, u):
-        \"\"\"Multi-channel 2D cross-correlation: o[j, i] = sum_c (x[c] ⊛ u[c])[j, i].\"\"\"
+        """Multi-channel 2D cross-correlation: o[j, i] = sum_c (x[c] ⊛ u[c])[j, i]."""
         ### BEGIN SOLUTION
         C, H, W = x.shape
         _, h, w = u.shape
@@ -156,35 +170,54 @@ nb.solution(
         for c in range(C):
             for j in range(H - h + 1):
                 for i in range(W - w + 1):
-                    o[j, i] += np.sum(x[c, j:j + h, i:i + w] * u[c])
+                    o[j, i] += np.sum(x[c, j : j + h, i : i + w] * u[c])
         return o
         ### END SOLUTION
-    """,
+    ''',
     grade_id="conv2d_rgb",
     concepts=["C4"],
 )
 
 nb.tests(
-    '''
+    r'''
     """Comprueba conv2d_rgb en un volumen 3 x 3 x 4 con un kernel 3 x 2 x 2."""
     x = np.arange(36, dtype=float).reshape(3, 3, 4)
     u = np.zeros((3, 2, 2))
-    u[0, 0, 0] = 1.0     # canal R: el píxel de arriba a la izquierda
-    u[1, 1, 1] = -1.0    # canal G: menos el de abajo a la derecha
-    u[2, 0, 1] = 0.5     # canal B: la mitad del de arriba a la derecha
+    u[0, 0, 0] = 1.0  # canal R: el píxel de arriba a la izquierda
+    u[1, 1, 1] = -1.0  # canal G: menos el de abajo a la derecha
+    u[2, 0, 1] = 0.5  # canal B: la mitad del de arriba a la derecha
     o = conv2d_rgb(x, u)
-    expected = np.array([[x[0, j, i] - x[1, j + 1, i + 1] + 0.5 * x[2, j, i + 1] for i in range(3)]
-                         for j in range(2)])
-    assert isinstance(o, np.ndarray), f"conv2d_rgb debe devolver un np.ndarray, no {type(o).__name__}."
-    assert o.shape == (2, 3), f"Para x (3, 3, 4) y u (3, 2, 2) la salida es 2D, (2, 3); recibida {o.shape}. {checks.explain_conv_rgb(o, x, u)}"
-    np.testing.assert_allclose(o, expected, err_msg=f"Esperado\\n{expected}\\nrecibido\\n{o}\\n{checks.explain_conv_rgb(o, x, u)}")
+    expected = np.array(
+        [
+            [x[0, j, i] - x[1, j + 1, i + 1] + 0.5 * x[2, j, i + 1] for i in range(3)]
+            for j in range(2)
+        ]
+    )
+    assert isinstance(o, np.ndarray), (
+        f"conv2d_rgb debe devolver un np.ndarray, no {type(o).__name__}."
+    )
+    assert o.shape == (2, 3), (
+        f"Para x (3, 3, 4) y u (3, 2, 2) la salida es 2D, (2, 3); recibida {o.shape}. "
+        f"{checks.explain_conv_rgb(o, x, u)}"
+    )
+    np.testing.assert_allclose(
+        o,
+        expected,
+        err_msg=f"Esperado\n{expected}\nrecibido\n{o}\n{checks.explain_conv_rgb(o, x, u)}",
+    )
     x1, u1 = rng.normal(size=(1, 4, 5)), rng.normal(size=(1, 3, 2))
     o1 = conv2d_rgb(x1, u1)
-    np.testing.assert_allclose(o1, cnncourse.conv2d(x1[0], u1[0]), err_msg=f"Con un solo canal debe coincidir con la convolución 2D en gris. {checks.explain_conv_rgb(o1, x1, u1)}")
+    np.testing.assert_allclose(
+        o1,
+        cnncourse.conv2d(x1[0], u1[0]),
+        err_msg="Con un solo canal debe coincidir con la convolución 2D en gris. "
+        f"{checks.explain_conv_rgb(o1, x1, u1)}",
+    )
     assert x[0, 0, 0] == 0 and u[0, 0, 0] == 1, "conv2d_rgb ha modificado su entrada."
     print("¡Bien! conv2d_rgb suma la convolución de cada canal.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_conv_rgb(conv2d_rgb, globals())
     ### END HIDDEN TESTS
     ''',
@@ -205,16 +238,29 @@ nb.md(
 nb.code(
     """
     box = np.full((5, 5), 1 / 25)
-    redness = np.stack([box, -0.5 * box, -0.5 * box])     # u de forma (3, 5, 5)
+    redness = np.stack([box, -0.5 * box, -0.5 * box])  # u de forma (3, 5, 5)
     out = cnncourse.conv2d(rgb, redness)
     crop = rgb[:, 380:420, 200:240].astype(float)
-    print("kernel", redness.shape, "sobre", rgb.shape, "-> salida", out.shape,
-          "| diferencia con tu conv2d_rgb en un recorte:",
-          np.max(np.abs(conv2d_rgb(crop, redness) - cnncourse.conv2d(crop, redness))))
+    print(
+        "kernel",
+        redness.shape,
+        "sobre",
+        rgb.shape,
+        "-> salida",
+        out.shape,
+        "| diferencia con tu conv2d_rgb en un recorte:",
+        np.max(np.abs(conv2d_rgb(crop, redness) - cnncourse.conv2d(crop, redness))),
+    )
     lim = float(np.abs(out).max())
-    plotting.show_images({"color": rgb}, size=3.6);
-    plotting.show_images({"rojez: x ⊛ u (rojo: más rojo que verde y azul)": out}, cmap="RdBu_r",
-                         vmin=-lim, vmax=lim, colorbar=True, size=3.6);
+    plotting.show_images({"color": rgb}, size=3.6)
+    plotting.show_images(
+        {"rojez: x ⊛ u (rojo: más rojo que verde y azul)": out},
+        cmap="RdBu_r",
+        vmin=-lim,
+        vmax=lim,
+        colorbar=True,
+        size=3.6,
+    );
     """,
     concepts=["C4"],
 )
@@ -238,13 +284,13 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def conv2d_multi(x, filters):
-        \"\"\"D filters (D, C, h, w) on one image (C, H, W): D output maps, shape (D, Ho, Wo).\"\"\"
+        """D filters (D, C, h, w) on one image (C, H, W): D output maps, shape (D, Ho, Wo)."""
         ### BEGIN SOLUTION
         return np.stack([conv2d_rgb(x, f) for f in filters])
         ### END SOLUTION
-    """,
+    ''',
     grade_id="conv2d_multi",
     concepts=["C4"],
 )
@@ -258,12 +304,19 @@ nb.tests(
     assert isinstance(maps, np.ndarray), f"Devuelve un np.ndarray, no {type(maps).__name__}."
     if maps.shape == (4, 4, 2):
         raise AssertionError("Forma (4, 4, 2): los mapas van en el primer eje, (D, Ho, Wo).")
-    assert maps.shape == (2, 4, 4), f"Con 2 filtros (2, 3, 2, 3) sobre (3, 5, 6) la salida es (2, 4, 4); recibida {maps.shape}."
+    assert maps.shape == (2, 4, 4), (
+        f"Con 2 filtros (2, 3, 2, 3) sobre (3, 5, 6) la salida es (2, 4, 4); recibida {maps.shape}."
+    )
     for d in range(2):
-        np.testing.assert_allclose(maps[d], cnncourse.conv2d(x, filters[d]), err_msg=f"El mapa {d} debe ser la convolución con filters[{d}].")
+        np.testing.assert_allclose(
+            maps[d],
+            cnncourse.conv2d(x, filters[d]),
+            err_msg=f"El mapa {d} debe ser la convolución con filters[{d}].",
+        )
     print("¡Bien! 2 filtros -> 2 mapas de salida:", maps.shape)
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_conv_multi(conv2d_multi, globals())
     ### END HIDDEN TESTS
     ''',
@@ -284,15 +337,19 @@ nb.code(
     """
     k = data.kernels_2d()
     blur = k["desenfoque"]
-    bank = np.stack([
-        np.stack([k["Sobel x"]] * 3) / 3,
-        np.stack([k["Sobel y"]] * 3) / 3,
-        np.stack([blur, -0.5 * blur, -0.5 * blur]),
-        np.stack([-0.5 * blur, -0.5 * blur, blur]),
-    ])
+    bank = np.stack(
+        [
+            np.stack([k["Sobel x"]] * 3) / 3,
+            np.stack([k["Sobel y"]] * 3) / 3,
+            np.stack([blur, -0.5 * blur, -0.5 * blur]),
+            np.stack([-0.5 * blur, -0.5 * blur, blur]),
+        ]
+    )
     maps = cnncourse.conv2d(rgb, bank)
     print("filtros", bank.shape, "sobre", rgb.shape, "-> mapas", maps.shape)
-    plotting.show_images(list(maps), ["bordes verticales", "bordes horizontales", "rojez", "azulez"], size=2.8);
+    plotting.show_images(
+        list(maps), ["bordes verticales", "bordes horizontales", "rojez", "azulez"], size=2.8
+    );
     """,
     concepts=["C4"],
 )
@@ -321,41 +378,50 @@ nb.md(
     construye el kernel `(3, 1, 1)` con los pesos $(0.299, 0.587, 0.114)$ en el orden de los
     canales (R, G, B) y aplícalo (puedes usar tu `conv2d_rgb`). Devuelve un array `float` de forma
     `(H, W)`. No redondees ni conviertas a `uint8`.
-    """,
+    """,  # noqa: E501 - a display formula stays on one line
     concepts=["C4"],
 )
 
 nb.solution(
-    """
+    '''
     def rgb_to_gray(x):
-        \"\"\"Grayscale of a (3, H, W) RGB image as a 1 x 1 convolution with (0.299, 0.587, 0.114).\"\"\"
+        """Grayscale of a (3, H, W) RGB image as a 1 x 1 convolution with (0.299, 0.587, 0.114)."""
         ### BEGIN SOLUTION
         u = np.array([0.299, 0.587, 0.114]).reshape(3, 1, 1)
         return conv2d_rgb(x, u)
         ### END SOLUTION
-    """,
+    ''',
     grade_id="rgb_to_gray",
     concepts=["C4"],
 )
 
 nb.tests(
-    '''
+    r'''
     """Comprueba rgb_to_gray en una imagen de 3 x 2 x 3 con un color puro en cada píxel."""
     x = np.zeros((3, 2, 3))
-    x[0, 0, 0] = 100.0      # un píxel rojo
-    x[1, 0, 1] = 100.0      # uno verde
-    x[2, 0, 2] = 100.0      # uno azul
-    x[:, 1, :] = 200.0      # una fila gris claro: R = G = B = 200
+    x[0, 0, 0] = 100.0  # un píxel rojo
+    x[1, 0, 1] = 100.0  # uno verde
+    x[2, 0, 2] = 100.0  # uno azul
+    x[:, 1, :] = 200.0  # una fila gris claro: R = G = B = 200
     g = rgb_to_gray(x)
-    expected = np.array([[29.9, 58.7, 11.4],
-                         [200.0, 200.0, 200.0]])
-    assert isinstance(g, np.ndarray), f"rgb_to_gray debe devolver un np.ndarray, no {type(g).__name__}."
-    assert g.shape == (2, 3), f"Para x de forma (3, 2, 3) la salida es (2, 3): un kernel 1 x 1 no encoge la imagen; recibida {g.shape}. {checks.explain_rgb_to_gray(g, x)}"
-    np.testing.assert_allclose(g, expected, err_msg=f"Esperado\\n{expected}\\nrecibido\\n{g}\\n{checks.explain_rgb_to_gray(g, x)}")
+    expected = np.array([[29.9, 58.7, 11.4], [200.0, 200.0, 200.0]])
+    assert isinstance(g, np.ndarray), (
+        f"rgb_to_gray debe devolver un np.ndarray, no {type(g).__name__}."
+    )
+    assert g.shape == (2, 3), (
+        "Para x de forma (3, 2, 3) la salida es (2, 3): un kernel 1 x 1 no encoge la imagen; "
+        f"recibida {g.shape}. {checks.explain_rgb_to_gray(g, x)}"
+    )
+    np.testing.assert_allclose(
+        g,
+        expected,
+        err_msg=f"Esperado\n{expected}\nrecibido\n{g}\n{checks.explain_rgb_to_gray(g, x)}",
+    )
     assert x[0, 0, 0] == 100.0, "rgb_to_gray ha modificado su entrada."
     print("¡Bien! El gris es una convolución 1 x 1 de los tres canales.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_rgb_to_gray(rgb_to_gray, globals())
     ### END HIDDEN TESTS
     ''',
@@ -366,9 +432,14 @@ nb.tests(
 nb.code(
     """
     gray = rgb_to_gray(rgb)
-    print("foto", rgb.shape, "⊛ kernel (3, 1, 1) ->", gray.shape,
-          "| máxima diferencia con data.to_grayscale (que redondea a enteros):",
-          np.max(np.abs(gray - data.to_grayscale(rgb))))
+    print(
+        "foto",
+        rgb.shape,
+        "⊛ kernel (3, 1, 1) ->",
+        gray.shape,
+        "| máxima diferencia con data.to_grayscale (que redondea a enteros):",
+        np.max(np.abs(gray - data.to_grayscale(rgb))),
+    )
     plotting.show_images({"color": rgb, "rgb_to_gray(foto)": gray}, size=3.6);
     """,
     concepts=["C4"],
@@ -399,23 +470,27 @@ nb.md(
 )
 
 nb.code(
-    """
+    '''
     def conv3d(x, u):
-        \"\"\"3D cross-correlation (T, H, W) ⊛ (t, h, w) -> (T-t+1, H-h+1, W-w+1), from conv2d.\"\"\"
+        """3D cross-correlation (T, H, W) ⊛ (t, h, w) -> (T-t+1, H-h+1, W-w+1), from conv2d."""
         T, t = x.shape[0], u.shape[0]
-        return np.stack([cnncourse.conv2d(x[f:f + t], u) for f in range(T - t + 1)])
+        return np.stack([cnncourse.conv2d(x[f : f + t], u) for f in range(T - t + 1)])
 
 
     # un "vídeo" de 6 fotogramas 16 x 16: un cuadrado que se mueve hacia la derecha
     video = np.zeros((6, 16, 16))
     for f in range(6):
-        video[f, 5:10, 2 + 2 * f:7 + 2 * f] = 1.0
+        video[f, 5:10, 2 + 2 * f : 7 + 2 * f] = 1.0
     motion = np.zeros((2, 3, 3))
-    motion[0, 1, 1], motion[1, 1, 1] = -1.0, 1.0        # fotograma siguiente menos el actual
+    motion[0, 1, 1], motion[1, 1, 1] = -1.0, 1.0  # fotograma siguiente menos el actual
     out3d = conv3d(video, motion)
     print("vídeo", video.shape, "⊛ kernel", motion.shape, "->", out3d.shape)
-    plotting.show_images([video[0], video[1], out3d[0]], ["fotograma 0", "fotograma 1", "cambio 0 -> 1"], colorbar=True);
-    """,
+    plotting.show_images(
+        [video[0], video[1], out3d[0]],
+        ["fotograma 0", "fotograma 1", "cambio 0 -> 1"],
+        colorbar=True,
+    );
+    ''',
     concepts=["C5"],
 )
 

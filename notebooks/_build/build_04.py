@@ -35,7 +35,7 @@ nb.md(
 )
 
 nb.code(
-    """
+    r'''
     # Preparación: ejecuta esta celda primero.
     import matplotlib.pyplot as plt
     import numpy as np
@@ -49,21 +49,21 @@ nb.code(
 
     np.set_printoptions(precision=3, suppress=True)
     rng = np.random.default_rng(0)
-    photo = data.load_sample_image(gray=True)   # Grace Hopper, en escala de grises (H, W)
-    cnncourse.load_kernels()                    # espera a los kernels compilados (un segundo)
+    photo = data.load_sample_image(gray=True)  # Grace Hopper, en escala de grises (H, W)
+    cnncourse.load_kernels()  # espera a los kernels compilados (un segundo)
 
 
     def draw_windows(geometries, titles, steps=None):
-        \"\"\"One column per geometry: padded input and window (top), output (bottom).\"\"\"
+        """One column per geometry: padded input and window (top), output (bottom)."""
         steps = steps or [0] * len(geometries)
         n = len(geometries)
         fig, axes = plt.subplots(2, n, figsize=(3.1 * n, 6.2), squeeze=False)
-        for col, (g, title, step) in enumerate(zip(geometries, titles, steps)):
+        for col, (g, title, step) in enumerate(zip(geometries, titles, steps, strict=True)):
             draw_arithmetic(axes[0, col], axes[1, col], g, step)
-            axes[0, col].set_title(f"{title}\\n{axes[0, col].get_title()}", fontsize=10)
+            axes[0, col].set_title(f"{title}\n{axes[0, col].get_title()}", fontsize=10)
         fig.tight_layout()
         return fig
-    """,
+    ''',
     locked=True,
     grade_id="nb04-setup",
 )
@@ -105,8 +105,8 @@ nb.md(
 
 nb.code(
     """
-    x = np.arange(36, dtype=float).reshape(1, 6, 6)   # (C, H, W): 6 x 6 con un canal
-    u = np.ones((2, 1, 3, 3))                         # D = 2 filtros de 1 canal, de 3 x 3
+    x = np.arange(36, dtype=float).reshape(1, 6, 6)  # (C, H, W): 6 x 6 con un canal
+    u = np.ones((2, 1, 3, 3))  # D = 2 filtros de 1 canal, de 3 x 3
     for padding, stride in [(0, 1), (1, 1), (0, 2), (1, 2)]:
         o = cnncourse.conv2d(x, u, padding=padding, stride=stride)
         print(f"padding={padding}, stride={stride}:  x {x.shape} ⊛ u {u.shape}  ->  o {o.shape}")
@@ -142,13 +142,19 @@ nb.md(
 nb.code(
     """
     kernels = data.kernels_2d()
-    names = ["bordes verticales", "bordes horizontales", "Sobel x", "Sobel y", "desenfoque",
-             "Laplaciano"]
-    bank = np.stack([kernels[k] for k in names])[:, None]     # (D, C, h, w) = (6, 1, 3, 3)
-    maps = cnncourse.conv2d(photo[None], bank)                # x (C, H, W) = (1, 600, 512)
+    names = [
+        "bordes verticales",
+        "bordes horizontales",
+        "Sobel x",
+        "Sobel y",
+        "desenfoque",
+        "Laplaciano",
+    ]
+    bank = np.stack([kernels[k] for k in names])[:, None]  # (D, C, h, w) = (6, 1, 3, 3)
+    maps = cnncourse.conv2d(photo[None], bank)  # x (C, H, W) = (1, 600, 512)
     print("foto", photo.shape, "⊛ banco", bank.shape, "->", maps.shape, "= (D, H-h+1, W-w+1)")
-    shown = [np.clip(m, *np.percentile(m, [1, 99])) for m in maps]   # sin valores extremos
-    plotting.show_images(dict(zip(names, shown)), ncols=3, size=2.8);
+    shown = [np.clip(m, *np.percentile(m, [1, 99])) for m in maps]  # sin valores extremos
+    plotting.show_images(dict(zip(names, shown, strict=True)), ncols=3, size=2.8);
     """,
     concepts=["H1"],
 )
@@ -177,7 +183,7 @@ nb.md(
 nb.code(
     """
     sizes = [2, 3, 4]
-    draw_windows([Geometry(5, k) for k in sizes], [f"w = h = {k}" for k in sizes]);
+    draw_windows([Geometry(5, k) for k in sizes], [f"w = h = {k}" for k in sizes])
     x5 = rng.integers(0, 10, size=(5, 5)).astype(float)
     for k in sizes:
         o = cnncourse.conv2d(x5, np.ones((k, k)))
@@ -234,10 +240,10 @@ nb.md(
 )
 
 nb.code(
-    """
+    r"""
     x_small = np.arange(1, 13, dtype=float).reshape(3, 4)
-    print("x", x_small.shape, "\\n", x_small)
-    print("np.pad(x, 1)", np.pad(x_small, 1).shape, "\\n", np.pad(x_small, 1))
+    print("x", x_small.shape, "\n", x_small)
+    print("np.pad(x, 1)", np.pad(x_small, 1).shape, "\n", np.pad(x_small, 1))
     print("np.pad(x, 2) tiene forma", np.pad(x_small, 2).shape, "= (3 + 2·2, 4 + 2·2)")
     """,
     concepts=["H3"],
@@ -279,30 +285,38 @@ nb.md(
 )
 
 nb.code(
-    """
+    '''
     side = 32
     for p in (0, 1):
         n, trail = side, [side]
-        for layer in range(10):
+        for _ in range(10):
             n = n + 2 * p - 3 + 1
             trail.append(n)
         print(f"10 capas 3 x 3 con p = {p}: " + " -> ".join(map(str, trail)))
 
 
     def window_counts(size, k, p):
-        \"\"\"How many k x k windows (stride 1) use each pixel of a size x size input.\"\"\"
+        """How many k x k windows (stride 1) use each pixel of a size x size input."""
         counts = np.zeros((size + 2 * p, size + 2 * p))
         n_out = size + 2 * p - k + 1
         for j in range(n_out):
             for i in range(n_out):
-                counts[j:j + k, i:i + k] += 1
-        return counts[p:p + size, p:p + size]     # solo los píxeles de la entrada real
+                counts[j : j + k, i : i + k] += 1
+        return counts[p : p + size, p : p + size]  # solo los píxeles de la entrada real
 
 
-    plotting.show_images({"p = 0: ventanas por píxel": window_counts(8, 3, 0),
-                          "p = 1: ventanas por píxel": window_counts(8, 3, 1)},
-                         cmap="viridis", vmin=0, vmax=9, colorbar=True, size=3.4);
-    """,
+    plotting.show_images(
+        {
+            "p = 0: ventanas por píxel": window_counts(8, 3, 0),
+            "p = 1: ventanas por píxel": window_counts(8, 3, 1),
+        },
+        cmap="viridis",
+        vmin=0,
+        vmax=9,
+        colorbar=True,
+        size=3.4,
+    );
+    ''',
     concepts=["H3"],
 )
 
@@ -357,7 +371,7 @@ nb.md(
 nb.code(
     """
     g = Geometry(9, 3, stride=3)
-    draw_windows([g] * 4, [f"paso {t}" for t in range(4)], steps=[0, 1, 2, 3]);
+    draw_windows([g] * 4, [f"paso {t}" for t in range(4)], steps=[0, 1, 2, 3])
     print("stride 1:", Geometry(9, 3).output_shape, "  stride 3:", g.output_shape)
     """,
     concepts=["H4"],
@@ -381,8 +395,10 @@ nb.code(
     full = cnncourse.conv2d(photo, u3)
     for s in (2, 3, 5):
         strided = cnncourse.conv2d(photo, u3, stride=s)
-        print(f"stride {s}: forma {strided.shape}, ¿igual a la de stride 1 cada {s}? "
-              f"{np.allclose(strided, full[::s, ::s])}")
+        print(
+            f"stride {s}: forma {strided.shape}, ¿igual a la de stride 1 cada {s}? "
+            f"{np.allclose(strided, full[::s, ::s])}"
+        )
     box5 = np.full((5, 5), 1 / 25)
     strided = {f"stride {s}": cnncourse.conv2d(photo, box5, stride=s) for s in (1, 4, 16)}
     plotting.show_images(strided, size=2.8);
@@ -408,12 +424,13 @@ nb.code(
     g = Geometry(8, 3, stride=3)
     last = g.n_steps - 1
     fig = draw_windows([g, g], ["paso 0", f"paso {last} (el último)"], steps=[0, last])
-    for ax in fig.axes[:2]:               # rayamos las filas y columnas que ninguna ventana toca
+    for ax in fig.axes[:2]:  # rayamos las filas y columnas que ninguna ventana toca
         for r in range(8):
             for c in range(8):
                 if not (g.covered(0)[r] and g.covered(1)[c]):
-                    ax.add_patch(Rectangle((c, r), 1, 1, fill=False, hatch="///",
-                                           edgecolor="#c0392b", lw=0))
+                    ax.add_patch(
+                        Rectangle((c, r), 1, 1, fill=False, hatch="///", edgecolor="#c0392b", lw=0)
+                    )
     print(g.message_es)
     """,
     concepts=["H4", "H5"],
@@ -469,10 +486,18 @@ nb.md(
 
 nb.code(
     """
-    cases = [(5, 3, 0, 1), (5, 3, 1, 1), (9, 3, 0, 3), (8, 3, 0, 3), (7, 3, 1, 2), (227, 11, 0, 4),
-             (3, 5, 0, 1), (4, 5, 0, 2)]   # (W, w, p, s), los de la tabla
+    cases = [  # (W, w, p, s), los de la tabla
+        (5, 3, 0, 1),
+        (5, 3, 1, 1),
+        (9, 3, 0, 3),
+        (8, 3, 0, 3),
+        (7, 3, 1, 2),
+        (227, 11, 0, 4),
+        (3, 5, 0, 1),
+        (4, 5, 0, 2),
+    ]
     for W, w, p, s in cases:
-        g = Geometry((W,), (w,), padding=p, stride=s)    # un solo eje: el ancho
+        g = Geometry((W,), (w,), padding=p, stride=s)  # un solo eje: el ancho
         print(g.formula_es())
         print("   ", g.message_es)
     """,
@@ -494,9 +519,9 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def conv_output_size(n, k, padding=0, stride=1):
-        \"\"\"Output length along one axis: floor((n + 2*padding - k) / stride) + 1 (H5).\"\"\"
+        """Output length along one axis: floor((n + 2*padding - k) / stride) + 1 (H5)."""
         ### BEGIN SOLUTION
         if n + 2 * padding < k:
             raise ValueError(
@@ -505,7 +530,7 @@ nb.solution(
             )
         return (n + 2 * padding - k) // stride + 1
         ### END SOLUTION
-    """,
+    ''',
     grade_id="conv_output_size",
     concepts=["H5"],
 )
@@ -514,32 +539,36 @@ nb.tests(
     '''
     """Comprueba conv_output_size con los casos de la tabla: exactos, no exactos y sin caber."""
     table = [  # (n, k, padding, stride, esperado)
-        (8, 2, 0, 1, 7),        # el voltaje del cuaderno 1: W - w + 1
-        (7, 3, 2, 1, 9),        # un marco de grosor 2: la salida crece
-        (9, 3, 0, 3, 3),        # stride 3, exacto
-        (8, 3, 0, 3, 2),        # stride 3, no exacto: (8 - 3)/3 = 1.67 -> 1
-        (227, 11, 0, 4, 55),    # AlexNet, primera capa
-        (3, 5, 1, 1, 1),        # la ventana cabe justa: n + 2p = k
+        (8, 2, 0, 1, 7),  # el voltaje del cuaderno 1: W - w + 1
+        (7, 3, 2, 1, 9),  # un marco de grosor 2: la salida crece
+        (9, 3, 0, 3, 3),  # stride 3, exacto
+        (8, 3, 0, 3, 2),  # stride 3, no exacto: (8 - 3)/3 = 1.67 -> 1
+        (227, 11, 0, 4, 55),  # AlexNet, primera capa
+        (3, 5, 1, 1, 1),  # la ventana cabe justa: n + 2p = k
     ]
     for n, k, p, s, expected in table:
         got = conv_output_size(n, k, padding=p, stride=s)
         call = f"conv_output_size({n}, {k}, padding={p}, stride={s})"
         hint = checks.explain_output_size(got, n, k, p, s)
         assert isinstance(got, (int, np.integer)) and not isinstance(got, bool), (
-            f"{call} debe devolver un int; devolvió {got!r} ({type(got).__name__}). {hint}")
+            f"{call} debe devolver un int; devolvió {got!r} ({type(got).__name__}). {hint}"
+        )
         assert got == expected, f"{call} debe ser {expected}; recibido {got}. {hint}"
     assert conv_output_size(6, 3) == 4, (
-        "Sin padding ni stride (por defecto, 0 y 1) la salida mide n - k + 1.")
+        "Sin padding ni stride (por defecto, 0 y 1) la salida mide n - k + 1."
+    )
     for n, k, p, s in [(3, 5, 0, 1), (4, 5, 0, 2), (2, 7, 2, 1)]:
         try:
             got = conv_output_size(n, k, padding=p, stride=s)
         except ValueError as err:
-            print(f"Bien: conv_output_size({n}, {k}, padding={p}, stride={s}) lanza ValueError:",
-                  err)
+            print(
+                f"Bien: conv_output_size({n}, {k}, padding={p}, stride={s}) lanza ValueError:", err
+            )
         else:
             raise AssertionError(checks.explain_output_size(got, n, k, p, s))
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_output_size(conv_output_size, globals())
     ### END HIDDEN TESTS
     ''',
@@ -568,9 +597,9 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def output_shapes(input_shape, layers):
-        \"\"\"Shape (D, Ho, Wo) after each convolutional layer of ``layers``, in order.\"\"\"
+        """Shape (D, Ho, Wo) after each convolutional layer of ``layers``, in order."""
         ### BEGIN SOLUTION
         C, H, W = input_shape
         shapes = []
@@ -582,13 +611,13 @@ nb.solution(
             shapes.append((C, H, W))
         return shapes
         ### END SOLUTION
-    """,
+    ''',
     grade_id="output_shapes",
     concepts=["H1", "H5"],
 )
 
 nb.tests(
-    '''
+    r'''
     """Comprueba output_shapes con una entrada no cuadrada y tres capas encadenadas."""
     layers = [
         {"filters": 8, "kernel_size": 3, "padding": 1, "stride": 1},
@@ -600,14 +629,18 @@ nb.tests(
     hint = checks.explain_output_shapes(got, (3, 20, 30), layers)
     assert isinstance(got, list), (
         f"output_shapes debe devolver una lista, una forma por capa; devolvió un objeto de tipo "
-        f"{type(got).__name__}. {hint}")
+        f"{type(got).__name__}. {hint}"
+    )
     assert len(got) == 3, f"Con 3 capas se esperan 3 formas; recibidas {len(got)}: {got}. {hint}"
     assert all(isinstance(t, tuple) for t in got), (
-        f"Cada forma debe ser una tupla (D, Ho, Wo); recibido {got}. {hint}")
+        f"Cada forma debe ser una tupla (D, Ho, Wo); recibido {got}. {hint}"
+    )
     assert got == expected, (
-        f"Para una entrada (3, 20, 30) se esperaba\\n{expected}\\nrecibido\\n{got}\\n{hint}")
+        f"Para una entrada (3, 20, 30) se esperaba\n{expected}\nrecibido\n{got}\n{hint}"
+    )
     assert layers[0] == {"filters": 8, "kernel_size": 3, "padding": 1, "stride": 1}, (
-        "output_shapes ha modificado la lista de capas.")
+        "output_shapes ha modificado la lista de capas."
+    )
     lenet_like = [{"filters": 6, "kernel_size": 5, "padding": 0, "stride": 1}] * 7
     try:
         output_shapes((1, 28, 28), lenet_like)
@@ -617,9 +650,11 @@ nb.tests(
         raise AssertionError(
             "Siete capas de 5 x 5 sin padding no caben en 28 x 28 (28 -> 24 -> 20 -> 16 -> 12 -> 8 "
             "-> 4, y la séptima ya no cabe): output_shapes debe dejar pasar el ValueError de "
-            "conv_output_size.")
+            "conv_output_size."
+        )
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_output_shapes(output_shapes, globals())
     ### END HIDDEN TESTS
     ''',
@@ -641,9 +676,9 @@ nb.md(
 )
 
 nb.code(
-    """
+    '''
     def conv(filters, kernel_size, padding=0, stride=1):
-        \"\"\"One layer for output_shapes.\"\"\"
+        """One layer for output_shapes."""
         return dict(filters=filters, kernel_size=kernel_size, padding=padding, stride=stride)
 
 
@@ -651,25 +686,29 @@ nb.code(
         "AlexNet, conv1": ((3, 227, 227), [conv(96, 11, stride=4)]),
         "VGG-16, bloque 1": ((3, 224, 224), [conv(64, 3, padding=1), conv(64, 3, padding=1)]),
         "ResNet, primera capa": ((3, 224, 224), [conv(64, 7, padding=3, stride=2)]),
-        "la foto, tres capas": ((1, *photo.shape),
-                                [conv(8, 5, 2, 2), conv(16, 3, 1, 2), conv(32, 3, 1, 2)]),
+        "la foto, tres capas": (
+            (1, *photo.shape),
+            [conv(8, 5, 2, 2), conv(16, 3, 1, 2), conv(32, 3, 1, 2)],
+        ),
     }
     for name, (shape, layers) in networks.items():
         print(f"{name}: entrada {shape}")
-        for layer, out in zip(layers, output_shapes(shape, layers)):
+        for layer, out in zip(layers, output_shapes(shape, layers), strict=True):
             k = layer["kernel_size"]
-            print(f"    D = {layer['filters']:>2}, {k:>2} x {k:<2} p = {layer['padding']}, "
-                  f"s = {layer['stride']}  ->  {out}")
+            print(
+                f"    D = {layer['filters']:>2}, {k:>2} x {k:<2} p = {layer['padding']}, "
+                f"s = {layer['stride']}  ->  {out}"
+            )
 
     shape, layers = networks["la foto, tres capas"]
     volume = photo[None].astype(float)
-    for layer, expected in zip(layers, output_shapes(shape, layers)):
+    for layer, expected in zip(layers, output_shapes(shape, layers), strict=True):
         k = layer["kernel_size"]
         filters = rng.normal(size=(layer["filters"], volume.shape[0], k, k))
         volume = cnncourse.conv2d(volume, filters, padding=layer["padding"], stride=layer["stride"])
         assert volume.shape == expected, (volume.shape, expected)
     print("cnncourse.conv2d da las mismas formas; la última:", volume.shape)
-    """,
+    ''',
     concepts=["H1", "H5"],
 )
 
@@ -700,16 +739,16 @@ nb.md(
 )
 
 nb.code(
-    """
-    x_hand = np.array([[1, 2, 0, 3, 1],
-                       [4, 1, 2, 0, 2],
-                       [0, 3, 1, 1, 0],
-                       [2, 0, 4, 2, 1]], dtype=float)
-    u_hand = np.array([[1, -1],
-                       [2, 0]], dtype=float)
+    r"""
+    x_hand = np.array(
+        [[1, 2, 0, 3, 1], [4, 1, 2, 0, 2], [0, 3, 1, 1, 0], [2, 0, 4, 2, 1]], dtype=float
+    )
+    u_hand = np.array([[1, -1], [2, 0]], dtype=float)
     print(conv_steps_text(x_hand, u_hand, padding=1, stride=2))
-    print("cnncourse.conv2d(x, u, padding=1, stride=2):\\n",
-          cnncourse.conv2d(x_hand, u_hand, padding=1, stride=2))
+    print(
+        "cnncourse.conv2d(x, u, padding=1, stride=2):\n",
+        cnncourse.conv2d(x_hand, u_hand, padding=1, stride=2),
+    )
     fig, axes = plt.subplots(1, 3, figsize=(6.5, 2.8), gridspec_kw={"width_ratios": [7, 2.5, 3]})
     step = draw_step(*axes, x_hand, u_hand, step=4, padding=1, stride=2)
     print(f"paso 4: {step.text}; la ventana empieza en {step.origin} = 2·(1, 1) de x con padding")
@@ -746,9 +785,9 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def conv2d_pad_stride(x, u, padding=0, stride=1):
-        \"\"\"Zero padding and stride: o[j, i] = sum_n sum_m xp[s*j + n, s*i + m] * u[n, m].\"\"\"
+        """Zero padding and stride: o[j, i] = sum_n sum_m xp[s*j + n, s*i + m] * u[n, m]."""
         ### BEGIN SOLUTION
         xp = np.pad(np.asarray(x, dtype=float), padding)
         h, w = u.shape
@@ -757,42 +796,49 @@ nb.solution(
         o = np.zeros((Ho, Wo))
         for j in range(Ho):
             for i in range(Wo):
-                o[j, i] = np.sum(xp[stride * j:stride * j + h, stride * i:stride * i + w] * u)
+                o[j, i] = np.sum(xp[stride * j : stride * j + h, stride * i : stride * i + w] * u)
         return o
         ### END SOLUTION
-    """,
+    ''',
     grade_id="conv2d_pad_stride",
     concepts=["H3", "H4"],
 )
 
 nb.tests(
-    '''
+    r'''
     """Comprueba conv2d_pad_stride en una entrada 5 x 7 y un kernel 2 x 3 con varios p y s."""
-    x = np.array([[3, 1, 4, 1, 5, 9, 2],
-                  [6, 5, 3, 5, 8, 9, 7],
-                  [9, 3, 2, 3, 8, 4, 6],
-                  [2, 6, 4, 3, 3, 8, 3],
-                  [2, 7, 9, 5, 0, 2, 8]], dtype=float)
-    u = np.array([[1, 0, -1],
-                  [2, 1, 0]], dtype=float)   # ni simétrico ni cuadrado
+    x = np.array(
+        [
+            [3, 1, 4, 1, 5, 9, 2],
+            [6, 5, 3, 5, 8, 9, 7],
+            [9, 3, 2, 3, 8, 4, 6],
+            [2, 6, 4, 3, 3, 8, 3],
+            [2, 7, 9, 5, 0, 2, 8],
+        ],
+        dtype=float,
+    )
+    u = np.array([[1, 0, -1], [2, 1, 0]], dtype=float)  # ni simétrico ni cuadrado
     for p, s in [(0, 1), (1, 1), (2, 1), (0, 2), (1, 2), (2, 3)]:
         call = f"conv2d_pad_stride(x {x.shape}, u {u.shape}, padding={p}, stride={s})"
         try:
             o = conv2d_pad_stride(x, u, padding=p, stride=s)
         except (IndexError, ValueError) as err:
             hint = checks.explain_pad_stride_error(x, u, p, s)
-            raise AssertionError(f"{call} falla con {type(err).__name__}: {err}\\n{hint}") from err
+            raise AssertionError(f"{call} falla con {type(err).__name__}: {err}\n{hint}") from err
         expected = cnncourse.conv2d(x, u, padding=p, stride=s)
         assert isinstance(o, np.ndarray), f"{call} devuelve {type(o).__name__}, no np.ndarray."
         hint = checks.explain_pad_stride(o, x, u, p, s)
         assert o.shape == expected.shape, (
-            f"{call}: forma esperada {expected.shape}, recibida {o.shape}. {hint}")
+            f"{call}: forma esperada {expected.shape}, recibida {o.shape}. {hint}"
+        )
         np.testing.assert_allclose(
-            o, expected, err_msg=f"{call}: esperado\\n{expected}\\nrecibido\\n{o}\\n{hint}")
+            o, expected, err_msg=f"{call}: esperado\n{expected}\nrecibido\n{o}\n{hint}"
+        )
     assert x[0, 0] == 3 and u[1, 0] == 2, "conv2d_pad_stride ha modificado su entrada."
     print("¡Bien! conv2d_pad_stride coincide con cnncourse.conv2d con padding y stride.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_pad_stride(conv2d_pad_stride, globals())
     ### END HIDDEN TESTS
     ''',
@@ -820,8 +866,10 @@ nb.code(
     for p, s in [(0, 1), (1, 1), (1, 2), (1, 4)]:
         mine = conv2d_pad_stride(crop, sobel_x, p, s)
         diff = np.max(np.abs(mine - cnncourse.conv2d(crop, sobel_x, padding=p, stride=s)))
-        print(f"p = {p}, s = {s}: {crop.shape} -> {mine.shape}, "
-              f"diferencia con cnncourse.conv2d: {diff}")
+        print(
+            f"p = {p}, s = {s}: {crop.shape} -> {mine.shape}, "
+            f"diferencia con cnncourse.conv2d: {diff}"
+        )
         results[f"p = {p}, s = {s}"] = mine
     plotting.show_images({"recorte": crop, **results}, size=2.4);
     """,
@@ -856,9 +904,9 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def conv_layer_params(in_channels, out_channels, kernel_size):
-        \"\"\"Weights and biases of a convolutional layer: D * (C * h * w + 1).\"\"\"
+        """Weights and biases of a convolutional layer: D * (C * h * w + 1)."""
         ### BEGIN SOLUTION
         if isinstance(kernel_size, (tuple, list)):
             h, w = kernel_size
@@ -866,7 +914,7 @@ nb.solution(
             h = w = kernel_size
         return out_channels * (in_channels * h * w + 1)
         ### END SOLUTION
-    """,
+    ''',
     grade_id="conv_layer_params",
     concepts=["H1", "H2"],
 )
@@ -875,26 +923,30 @@ nb.tests(
     '''
     """Comprueba conv_layer_params con las primeras capas de VGG y AlexNet y kernels (h, w)."""
     table = [  # (C, D, kernel_size, esperado)
-        (3, 64, 3, 64 * (3 * 3 * 3 + 1)),         # VGG, primera capa: 1 792
-        (3, 96, 11, 96 * (3 * 11 * 11 + 1)),      # AlexNet, primera capa: 34 944
-        (2, 4, (1, 3), 4 * (2 * 1 * 3 + 1)),      # kernel de 1 x 3
-        (16, 8, (5, 2), 8 * (16 * 5 * 2 + 1)),    # kernel de 5 x 2
+        (3, 64, 3, 64 * (3 * 3 * 3 + 1)),  # VGG, primera capa: 1 792
+        (3, 96, 11, 96 * (3 * 11 * 11 + 1)),  # AlexNet, primera capa: 34 944
+        (2, 4, (1, 3), 4 * (2 * 1 * 3 + 1)),  # kernel de 1 x 3
+        (16, 8, (5, 2), 8 * (16 * 5 * 2 + 1)),  # kernel de 5 x 2
     ]
     for C, D, k, expected in table:
         call = f"conv_layer_params({C}, {D}, {k!r})"
         try:
             n = conv_layer_params(C, D, k)
         except TypeError as err:
-            raise AssertionError(f"{call} falla con TypeError: {err}. kernel_size puede ser un int "
-                                 "(kernel k x k) o una tupla (h, w).") from err
+            raise AssertionError(
+                f"{call} falla con TypeError: {err}. kernel_size puede ser un int "
+                "(kernel k x k) o una tupla (h, w)."
+            ) from err
         assert isinstance(n, (int, np.integer)) and not isinstance(n, bool), (
-            f"{call} debe devolver un int; devolvió {n!r}.")
+            f"{call} debe devolver un int; devolvió {n!r}."
+        )
         hint = checks.explain_layer_params(n, C, D, k)
         assert n == expected, f"{call} debe ser {expected}; recibido {n}. {hint}"
-    n = f"{conv_layer_params(3, 64, 3):_}".replace("_", " ")   # 1 792
+    n = f"{conv_layer_params(3, 64, 3):_}".replace("_", " ")  # 1 792
     print(f"¡Bien! 64 filtros de 3 x 3 sobre 3 canales: {n} parámetros")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_layer_params(conv_layer_params, globals())
     ### END HIDDEN TESTS
     ''',
@@ -921,31 +973,33 @@ nb.md(
 )
 
 nb.code(
-    """
+    r'''
     def dense_layer_params(input_shape, units):
-        \"\"\"Weights and biases of a dense layer on the flattened (C, H, W) input.\"\"\"
+        """Weights and biases of a dense layer on the flattened (C, H, W) input."""
         C, H, W = input_shape
         return H * W * C * units + units
 
 
     def thousands(n):
-        \"\"\"10001000 -> '10 001 000' (thousands separated by a space).\"\"\"
+        """10001000 -> '10 001 000' (thousands separated by a space)."""
         return f"{n:_}".replace("_", " ")
 
 
     conv_n = conv_layer_params(3, 64, 3)
     dense_n = dense_layer_params((3, 224, 224), 64)
     print(f"64 filtros 3 x 3 sobre 3 x 224 x 224: {thousands(conv_n):>12} parámetros")
-    print(f"densa de 64 neuronas, misma entrada:  {thousands(dense_n):>12} parámetros",
-          f"({thousands(round(dense_n / conv_n))} veces más)")
+    print(
+        f"densa de 64 neuronas, misma entrada:  {thousands(dense_n):>12} parámetros",
+        f"({thousands(round(dense_n / conv_n))} veces más)",
+    )
 
-    print("\\nparámetros por capa (pesos y sesgos):")
+    print("\nparámetros por capa (pesos y sesgos):")
     for name, (shape, layers) in networks.items():
         C = shape[0]
         counts = []
-        for layer, out in zip(layers, output_shapes(shape, layers)):
+        for layer, out in zip(layers, output_shapes(shape, layers), strict=True):
             counts.append(conv_layer_params(C, layer["filters"], layer["kernel_size"]))
-            C = out[0]          # los filtros de esta capa son los canales de la siguiente
+            C = out[0]  # los filtros de esta capa son los canales de la siguiente
         label = f"{name} (con sesgo)" if name.startswith("ResNet") else name
         print(f"    {label}: {', '.join(thousands(n) for n in counts)}")
 
@@ -962,7 +1016,7 @@ nb.code(
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout();
-    """,
+    ''',
     concepts=["I4", "H1", "H2"],
 )
 

@@ -49,7 +49,7 @@ nb.code(
 
     np.set_printoptions(precision=3, suppress=True)
     rng = np.random.default_rng(0)
-    photo = data.load_sample_image(gray=True)   # Grace Hopper, en escala de grises (H, W)
+    photo = data.load_sample_image(gray=True)  # Grace Hopper, en escala de grises (H, W)
     """,
     locked=True,
     grade_id="nb05-setup",
@@ -96,16 +96,19 @@ nb.md(
 
 nb.code(
     """
-    x = rng.normal(size=(1, 32, 32))                     # una "imagen" de 32 x 32 aleatoria
-    lenet = [                                            # (nombre, tipo, filtros (D, C, h, w))
+    x = rng.normal(size=(1, 32, 32))  # una "imagen" de 32 x 32 aleatoria
+    lenet = [  # (nombre, tipo, filtros (D, C, h, w))
         ("C1", "conv", rng.normal(size=(6, 1, 5, 5)) / 5),
         ("S2", "pool", None),
         ("C3", "conv", rng.normal(size=(16, 6, 5, 5)) / 12),
         ("S4", "pool", None),
         ("C5", "conv", rng.normal(size=(120, 16, 5, 5)) / 20),
     ]
+
+
     def spaced(n):
-        return f"{n:_}".replace("_", " ")              # 2416 -> "2 416"
+        return f"{n:_}".replace("_", " ")  # 2416 -> "2 416"
+
 
     print(f"{'capa':<9}{'forma':<16}{'valores':>8}{'parámetros':>12}")
     print(f"{'entrada':<9}{str(x.shape):<16}{spaced(x.size):>8}{0:>12}")
@@ -113,10 +116,10 @@ nb.code(
     for name, kind, u in lenet:
         if kind == "conv":
             a = np.tanh(cnncourse.conv2d(a, u, bias=np.zeros(len(u))))
-            params = u.size + len(u)                     # D·(C·h·w) pesos + D sesgos
+            params = u.size + len(u)  # D·(C·h·w) pesos + D sesgos
         else:
             a = cnncourse.pool2d(a, kernel_size=2, stride=2, mode="max")
-            params = 0                                   # el pooling no tiene nada que aprender
+            params = 0  # el pooling no tiene nada que aprender
         print(f"{name:<9}{str(a.shape):<16}{spaced(a.size):>8}{spaced(params):>12}")
     """,
     concepts=["P1"],
@@ -140,19 +143,30 @@ nb.md(
 )
 
 nb.code(
-    """
+    '''
     def conv_cost(D, C, k, Ho, Wo):
-        \"\"\"Multiplicaciones (y sumas) de una convolución: una por peso y por posición.\"\"\"
+        """Multiplicaciones (y sumas) de una convolución: una por peso y por posición."""
         return D * Ho * Wo * C * k * k
 
-    with_pool = conv_cost(16, 6, 5, 10, 10)      # C3 sobre S2: mapas de 14 x 14
-    without = conv_cost(16, 6, 5, 24, 24)        # C3 directamente sobre C1: mapas de 28 x 28
-    print(f"C3 con pooling antes: {spaced(with_pool)} multiplicaciones; "
-          f"sin pooling: {spaced(without)} ({without / with_pool:.1f} veces más)")
+
+    with_pool = conv_cost(16, 6, 5, 10, 10)  # C3 sobre S2: mapas de 14 x 14
+    without = conv_cost(16, 6, 5, 24, 24)  # C3 directamente sobre C1: mapas de 28 x 28
+    print(
+        f"C3 con pooling antes: {spaced(with_pool)} multiplicaciones; "
+        f"sin pooling: {spaced(without)} ({without / with_pool:.1f} veces más)"
+    )
     # campo receptivo: un píxel de C3 ve 5 x 5 de S2; cada celda de S2 ve 2 x 2 de C1, y C1 5 x 5
-    print("campo receptivo de C3 sin pooling:", 5 + 5 - 1, "x", 5 + 5 - 1,
-          "| con pooling:", 2 * 5 + 5 - 1, "x", 2 * 5 + 5 - 1)
-    """,
+    print(
+        "campo receptivo de C3 sin pooling:",
+        5 + 5 - 1,
+        "x",
+        5 + 5 - 1,
+        "| con pooling:",
+        2 * 5 + 5 - 1,
+        "x",
+        2 * 5 + 5 - 1,
+    )
+    ''',
     concepts=["P1"],
 )
 
@@ -201,7 +215,7 @@ nb.md(
 )
 
 nb.code(
-    """
+    r"""
     examples = {
         "S2 de LeNet-5: 28 x 28, ventana 2, stride 2": Geometry(28, 2, stride=2),
         "7 x 7, ventana 2, stride 2 (la división no es exacta)": Geometry(7, 2, stride=2),
@@ -210,17 +224,24 @@ nb.code(
     for title, g in examples.items():
         print(title)
         print(g.formula_es())
-        print(g.message_es, "\\n")
+        print(g.message_es, "\n")
     volume = rng.normal(size=(6, 28, 28))
-    print("volumen", volume.shape, "-> pool2d ->", cnncourse.pool2d(volume, 2).shape,
-          " (la profundidad no cambia)")
+    print(
+        "volumen",
+        volume.shape,
+        "-> pool2d ->",
+        cnncourse.pool2d(volume, 2).shape,
+        " (la profundidad no cambia)",
+    )
 
     fig, axes = plt.subplots(2, 2, figsize=(8, 7.5))
     draw_arithmetic(axes[0, 0], axes[0, 1], Geometry(6, 2, stride=2), step=4)
     draw_arithmetic(axes[1, 0], axes[1, 1], Geometry(5, 3, padding=1, stride=2), step=1)
-    for ax, what in ((axes[0, 0], "ventana 2 × 2, stride 2, sin padding"),
-                     (axes[1, 0], "ventana 3 × 3, stride 2, padding 1")):
-        ax.set_title(what + "\\n" + ax.get_title(), fontsize=10)
+    for ax, what in (
+        (axes[0, 0], "ventana 2 × 2, stride 2, sin padding"),
+        (axes[1, 0], "ventana 3 × 3, stride 2, padding 1"),
+    ):
+        ax.set_title(what + "\n" + ax.get_title(), fontsize=10)
     fig.tight_layout()
     """,
     concepts=["P2"],
@@ -245,14 +266,11 @@ nb.md(
 )
 
 nb.code(
-    """
-    negative = -np.array([[3.0, 1.0, 4.0],
-                          [1.0, 5.0, 9.0],
-                          [2.0, 6.0, 5.0]])
+    r"""
+    negative = -np.array([[3.0, 1.0, 4.0], [1.0, 5.0, 9.0], [2.0, 6.0, 5.0]])
     for mode in ("max", "avg"):
         print(pool_step(negative, 0, kernel_size=2, padding=1, mode=mode).text)
-    print("cnncourse.pool2d(negative, 2, padding=1) =\\n",
-          cnncourse.pool2d(negative, 2, padding=1))
+    print("cnncourse.pool2d(negative, 2, padding=1) =\n", cnncourse.pool2d(negative, 2, padding=1))
     print("si ganara un cero del padding, la primera fila sería [0, 0]: valores que no están en x.")
     """,
     concepts=["P2"],
@@ -282,19 +300,16 @@ nb.md(
 )
 
 nb.code(
-    """
-    x_small = np.array([[1, 3, 5, 6],
-                        [2, 9, 7, 8],
-                        [0, 0, 1, 1],
-                        [0, 4, 1, 1]], dtype=float)
+    r"""
+    x_small = np.array([[1, 3, 5, 6], [2, 9, 7, 8], [0, 0, 1, 1], [0, 4, 1, 1]], dtype=float)
     for mode in ("max", "avg", "min"):
-        print("\\n".join(pool_step(x_small, t, mode=mode).text for t in range(4)))
+        print("\n".join(pool_step(x_small, t, mode=mode).text for t in range(4)))
         print(f"cnncourse.pool2d(x, 2, mode={mode!r}) =")
-        print(cnncourse.pool2d(x_small, 2, mode=mode), "\\n")
+        print(cnncourse.pool2d(x_small, 2, mode=mode), "\n")
 
     fig, axes = plt.subplots(3, 2, figsize=(6.5, 9))
-    for row, mode in zip(axes, ("max", "avg", "min")):
-        draw_pool_step(row[0], row[1], x_small, 3, mode=mode)   # el último paso: salida completa
+    for row, mode in zip(axes, ("max", "avg", "min"), strict=True):
+        draw_pool_step(row[0], row[1], x_small, 3, mode=mode)  # el último paso: salida completa
     fig.tight_layout()
     """,
     concepts=["P3"],
@@ -347,10 +362,10 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def pool2d_loops(x, kernel_size=2, stride=None, padding=0, mode="max"):
-        \"\"\"Max, average or min pooling of x (H, W) with k x k windows, stride s (default k)
-        and padding p that never wins (avg divides by k*k, padding included).\"\"\"
+        """Max, average or min pooling of x (H, W) with k x k windows, stride s (default k)
+        and padding p that never wins (avg divides by k*k, padding included)."""
         ### BEGIN SOLUTION
         k = kernel_size
         s = k if stride is None else stride
@@ -358,13 +373,13 @@ nb.solution(
         H, W = x.shape
         fill = {"max": -np.inf, "min": np.inf, "avg": 0.0}[mode]
         xp = np.full((H + 2 * p, W + 2 * p), fill)
-        xp[p:p + H, p:p + W] = x
+        xp[p : p + H, p : p + W] = x
         Ho = (H + 2 * p - k) // s + 1
         Wo = (W + 2 * p - k) // s + 1
         o = np.zeros((Ho, Wo))
         for j in range(Ho):
             for i in range(Wo):
-                window = xp[j * s:j * s + k, i * s:i * s + k]
+                window = xp[j * s : j * s + k, i * s : i * s + k]
                 if mode == "max":
                     o[j, i] = window.max()
                 elif mode == "min":
@@ -373,47 +388,67 @@ nb.solution(
                     o[j, i] = window.sum() / (k * k)
         return o
         ### END SOLUTION
-    """,
+    ''',
     grade_id="pool2d_loops",
     concepts=["P3"],
 )
 
 nb.tests(
-    '''
+    r'''
     """Comprueba pool2d_loops con el ejemplo 4 × 4 de la sección 3 y con stride y padding."""
-    x = np.array([[1, 3, 5, 6],
-                  [2, 9, 7, 8],
-                  [0, 0, 1, 1],
-                  [0, 4, 1, 1]], dtype=float)
-    expected = {"max": np.array([[9.0, 8.0], [4.0, 1.0]]),
-                "avg": np.array([[3.75, 6.5], [1.0, 1.0]]),
-                "min": np.array([[1.0, 5.0], [0.0, 1.0]])}
+    x = np.array([[1, 3, 5, 6], [2, 9, 7, 8], [0, 0, 1, 1], [0, 4, 1, 1]], dtype=float)
+    expected = {
+        "max": np.array([[9.0, 8.0], [4.0, 1.0]]),
+        "avg": np.array([[3.75, 6.5], [1.0, 1.0]]),
+        "min": np.array([[1.0, 5.0], [0.0, 1.0]]),
+    }
     for mode, exp in expected.items():
         o = pool2d_loops(x, 2, mode=mode)
-        assert isinstance(o, np.ndarray), f"pool2d_loops debe devolver un np.ndarray, no {type(o).__name__}. {checks.explain_pool2d(o, x, 2, None, 0, mode)}"
-        assert o.shape == (2, 2), f"mode={mode!r}: con ventana 2 x 2 y stride=None (es decir, 2) la salida de 4 x 4 es 2 x 2; recibida {o.shape}. {checks.explain_pool2d(o, x, 2, None, 0, mode)}"
-        np.testing.assert_allclose(o, exp, err_msg=f"mode={mode!r}: esperado\\n{exp}\\nrecibido\\n{o}\\n{checks.explain_pool2d(o, x, 2, None, 0, mode)}")
-    y = -np.array([[3, 1, 4, 1, 5],
-                   [9, 2, 6, 5, 3],
-                   [5, 8, 9, 7, 9]], dtype=float)   # 3 x 5, todos negativos
+        assert isinstance(o, np.ndarray), (
+            f"pool2d_loops debe devolver un np.ndarray, no {type(o).__name__}. "
+            f"{checks.explain_pool2d(o, x, 2, None, 0, mode)}"
+        )
+        assert o.shape == (2, 2), (
+            f"mode={mode!r}: con ventana 2 x 2 y stride=None (es decir, 2) la salida de 4 x 4 es "
+            f"2 x 2; recibida {o.shape}. {checks.explain_pool2d(o, x, 2, None, 0, mode)}"
+        )
+        np.testing.assert_allclose(
+            o,
+            exp,
+            err_msg=f"mode={mode!r}: esperado\n{exp}\nrecibido\n{o}\n"
+            f"{checks.explain_pool2d(o, x, 2, None, 0, mode)}",
+        )
+    # 3 x 5, todos negativos
+    y = -np.array([[3, 1, 4, 1, 5], [9, 2, 6, 5, 3], [5, 8, 9, 7, 9]], dtype=float)
     cases = [
-        (y, 2, 1, 0, "max"),      # stride 1: ventanas solapadas
-        (y, 3, 2, 0, "avg"),      # ventana 3, stride 2
-        (y, 2, None, 1, "max"),   # padding en ventanas negativas: el padding no gana el máximo
+        (y, 2, 1, 0, "max"),  # stride 1: ventanas solapadas
+        (y, 3, 2, 0, "avg"),  # ventana 3, stride 2
+        (y, 2, None, 1, "max"),  # padding en ventanas negativas: el padding no gana el máximo
         (-y, 2, None, 1, "min"),  # ... ni el mínimo en ventanas positivas
-        (y, 2, None, 1, "avg"),   # la media divide entre 2 x 2 = 4, padding incluido
+        (y, 2, None, 1, "avg"),  # la media divide entre 2 x 2 = 4, padding incluido
     ]
     for xc, k, s, p, mode in cases:
         o = pool2d_loops(xc, k, s, p, mode)
         exp = cnncourse.pool2d(xc, k, s, p, mode)
         call = f"pool2d_loops(x, kernel_size={k}, stride={s}, padding={p}, mode={mode!r})"
-        assert isinstance(o, np.ndarray) and o.shape == exp.shape, f"{call} con x de forma {xc.shape}: forma esperada {exp.shape}, recibida {getattr(o, 'shape', type(o).__name__)}. {checks.explain_pool2d(o, xc, k, s, p, mode)}"
-        np.testing.assert_allclose(o, exp, err_msg=f"{call} con x =\\n{xc}\\nesperado\\n{exp}\\nrecibido\\n{o}\\n{checks.explain_pool2d(o, xc, k, s, p, mode)}")
+        assert isinstance(o, np.ndarray) and o.shape == exp.shape, (
+            f"{call} con x de forma {xc.shape}: forma esperada {exp.shape}, "
+            f"recibida {getattr(o, 'shape', type(o).__name__)}. "
+            f"{checks.explain_pool2d(o, xc, k, s, p, mode)}"
+        )
+        np.testing.assert_allclose(
+            o,
+            exp,
+            err_msg=f"{call} con x =\n{xc}\nesperado\n{exp}\nrecibido\n{o}\n"
+            f"{checks.explain_pool2d(o, xc, k, s, p, mode)}",
+        )
     assert x[0, 0] == 1 and y[0, 0] == -3, "pool2d_loops ha modificado su entrada."
-    print("¡Bien! pool2d_loops reproduce el ejemplo 4 × 4 de la sección 3, con stride y "
-          "con padding.")
+    print(
+        "¡Bien! pool2d_loops reproduce el ejemplo 4 × 4 de la sección 3, con stride y con padding."
+    )
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_pool2d(pool2d_loops, globals())
     ### END HIDDEN TESTS
     ''',
@@ -436,8 +471,10 @@ nb.code(
         for mode in ("max", "avg", "min"):
             mine = pool2d_loops(crop, k, s, p, mode)
             diff = np.max(np.abs(mine - cnncourse.pool2d(crop, k, s, p, mode)))
-            print(f"ventana {k}, stride {s}, padding {p}, {mode}: {crop.shape} -> {mine.shape}, "
-                  f"máxima diferencia con cnncourse.pool2d = {diff}")
+            print(
+                f"ventana {k}, stride {s}, padding {p}, {mode}: {crop.shape} -> {mine.shape}, "
+                f"máxima diferencia con cnncourse.pool2d = {diff}"
+            )
     """,
     concepts=["P3"],
 )
@@ -462,13 +499,15 @@ nb.md(
 )
 
 nb.code(
-    """
+    r"""
     bar = np.zeros((12, 12))
-    bar[4:7, 3] = 1.0                                   # barra vertical: filas 4-6, columna 3
-    images = {"original": bar,
-              "1 px a la derecha": np.roll(bar, 1, axis=1),
-              "2 px a la derecha": np.roll(bar, 2, axis=1)}
-    detector = np.array([[-1.0, 2.0, -1.0]] * 3)       # responde a líneas verticales claras
+    bar[4:7, 3] = 1.0  # barra vertical: filas 4-6, columna 3
+    images = {
+        "original": bar,
+        "1 px a la derecha": np.roll(bar, 1, axis=1),
+        "2 px a la derecha": np.roll(bar, 2, axis=1),
+    }
+    detector = np.array([[-1.0, 2.0, -1.0]] * 3)  # responde a líneas verticales claras
     maps = {name: cnncourse.conv2d(img, detector) for name, img in images.items()}
     pooled = {name: cnncourse.pool2d(m, 2, mode="max") for name, m in maps.items()}
 
@@ -476,20 +515,23 @@ nb.code(
         peak = np.unravel_index(np.argmax(maps[name]), maps[name].shape)
         same_map = np.sum(maps[name] != maps["original"])
         same_pool = np.sum(pooled[name] != pooled["original"])
-        print(f"{name:>18}: máximo del mapa en {tuple(int(v) for v in peak)}; "
-              f"celdas distintas de la original: mapa {same_map}/{maps[name].size}, "
-              f"tras el max pooling {same_pool}/{pooled[name].size}; "
-              f"máximo global {maps[name].max()}")
+        print(
+            f"{name:>18}: máximo del mapa en {tuple(int(v) for v in peak)}; "
+            f"celdas distintas de la original: mapa {same_map}/{maps[name].size}, "
+            f"tras el max pooling {same_pool}/{pooled[name].size}; "
+            f"máximo global {maps[name].max()}"
+        )
 
     lim = max(np.abs(m).max() for m in maps.values())
     fig, axes = plt.subplots(3, 3, figsize=(9, 9.4))
-    for row, name in zip(axes, images):
+    for row, name in zip(axes, images, strict=True):
         row[0].imshow(images[name], cmap="gray")
-        row[0].set_title(f"{name}\\nentrada 12 × 12", fontsize=10)
+        row[0].set_title(f"{name}\nentrada 12 × 12", fontsize=10)
         row[1].imshow(maps[name], cmap="RdBu_r", vmin=-lim, vmax=lim)
-        row[1].set_title("mapa de características 10 × 10\\n(líneas: ventanas del pooling)",
-                         fontsize=10)
-        for c in np.arange(-0.5, 10, 2):               # bordes de las ventanas 2 x 2
+        row[1].set_title(
+            "mapa de características 10 × 10\n(líneas: ventanas del pooling)", fontsize=10
+        )
+        for c in np.arange(-0.5, 10, 2):  # bordes de las ventanas 2 x 2
             row[1].axvline(c, color="0.6", lw=0.8)
             row[1].axhline(c, color="0.6", lw=0.8)
         row[2].imshow(pooled[name], cmap="RdBu_r", vmin=-lim, vmax=lim)
@@ -535,22 +577,26 @@ nb.code(
     gray = photo.astype(float) / 255
     sobel_x = data.kernels_2d()["Sobel x"]
 
+
     def vertical_edges(img):
-        return np.maximum(cnncourse.conv2d(img, sobel_x), 0)   # solo la parte positiva
+        return np.maximum(cnncourse.conv2d(img, sobel_x), 0)  # solo la parte positiva
+
 
     def pooled(m, k):
         return m if k == 1 else cnncourse.pool2d(m, k, mode="max")
 
+
     W = gray.shape[1]
     shifts = np.arange(0, 9)
     # los bordes de la foto desplazada d píxeles a la derecha, en las mismas coordenadas
-    moved = [vertical_edges(gray[:, 8 - d:W - 8 - d]) for d in shifts]
+    moved = [vertical_edges(gray[:, 8 - d : W - 8 - d]) for d in shifts]
     base = moved[0]
     correlation = {}
     for k in (1, 2, 4, 8):
         label = "sin pooling" if k == 1 else f"max pooling {k} × {k}"
-        correlation[label] = [np.corrcoef(pooled(base, k).ravel(), pooled(m, k).ravel())[0, 1]
-                              for m in moved]
+        correlation[label] = [
+            np.corrcoef(pooled(base, k).ravel(), pooled(m, k).ravel())[0, 1] for m in moved
+        ]
 
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for label, values in correlation.items():
@@ -559,10 +605,12 @@ nb.code(
     ax.set_ylabel("correlación con el mapa original")
     ax.set_title("Cuanto mayor la ventana, más tolera los desplazamientos")
     ax.grid(alpha=0.3)
-    ax.legend();
+    ax.legend()
     for label, values in correlation.items():
-        print(f"{label:>18}: 1 px -> {values[1]:.2f}, 2 px -> {values[2]:.2f}, "
-              f"4 px -> {values[4]:.2f}")
+        print(
+            f"{label:>18}: 1 px -> {values[1]:.2f}, 2 px -> {values[2]:.2f}, "
+            f"4 px -> {values[4]:.2f}"
+        )
     print("máximo global de cada mapa:", np.round([m.max() for m in moved], 3))
     """,
     concepts=["I1", "P3"],
@@ -608,18 +656,20 @@ nb.md(
 )
 
 nb.code(
-    """
+    r"""
     k2 = data.kernels_2d()
     names = ["Sobel x", "Sobel y", "desenfoque", "enfoque"]
-    bank = np.stack([k2[n] for n in names])[:, None]      # 4 filtros: (D, C, h, w) = (4, 1, 3, 3)
+    bank = np.stack([k2[n] for n in names])[:, None]  # 4 filtros: (D, C, h, w) = (4, 1, 3, 3)
     for label, img in (("foto entera", gray), ("un recorte", gray[100:300, 150:400])):
-        feature_maps = cnncourse.conv2d(img[None], bank)                  # (4, Ho, Wo)
+        feature_maps = cnncourse.conv2d(img[None], bank)  # (4, Ho, Wo)
         vector = cnncourse.global_pool(feature_maps, "avg")
-        print(f"{label:>12}: entrada {img.shape} -> mapas {feature_maps.shape} "
-              f"-> global average pooling {vector.shape}")
+        print(
+            f"{label:>12}: entrada {img.shape} -> mapas {feature_maps.shape} "
+            f"-> global average pooling {vector.shape}"
+        )
     full_maps = cnncourse.conv2d(gray[None], bank)
     avg, mx = cnncourse.global_pool(full_maps, "avg"), cnncourse.global_pool(full_maps, "max")
-    titles = [f"{n}\\nmedia {a:+.3f}, máx {m:.2f}" for n, a, m in zip(names, avg, mx)]
+    titles = [f"{n}\nmedia {a:+.3f}, máx {m:.2f}" for n, a, m in zip(names, avg, mx, strict=True)]
     plotting.show_images(list(full_maps), titles, size=2.8, show_shape=False);
     """,
     concepts=["P4"],
@@ -641,9 +691,9 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def global_pool_loops(x, mode="avg"):
-        \"\"\"Global pooling of a volume x (C, H, W): one number per channel, shape (C,).\"\"\"
+        """Global pooling of a volume x (C, H, W): one number per channel, shape (C,)."""
         ### BEGIN SOLUTION
         C = x.shape[0]
         out = np.zeros(C)
@@ -656,7 +706,7 @@ nb.solution(
                 out[c] = x[c].min()
         return out
         ### END SOLUTION
-    """,
+    ''',
     grade_id="global_pool_loops",
     concepts=["P4"],
 )
@@ -664,22 +714,48 @@ nb.solution(
 nb.tests(
     '''
     """Comprueba global_pool_loops en un volumen (C, H, W) = (2, 3, 4) y en la salida de S4."""
-    x = np.array([[[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]],
-                  [[-4, 0, 2, -6], [3, -1, -8, 5], [0, 7, -2, 1]]], dtype=float)
+    x = np.array(
+        [
+            [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]],
+            [[-4, 0, 2, -6], [3, -1, -8, 5], [0, 7, -2, 1]],
+        ],
+        dtype=float,
+    )
     expected = {"avg": [6.5, -0.25], "max": [12, 7], "min": [1, -8]}
     for mode, exp in expected.items():
         v = global_pool_loops(x, mode)
-        assert isinstance(v, np.ndarray), f"global_pool_loops debe devolver un np.ndarray, no {type(v).__name__}. {checks.explain_global_pool(v, x, mode)}"
-        assert v.shape == (2,), f"mode={mode!r}: con x de forma (C, H, W) = (2, 3, 4) el resultado es un vector de longitud C = 2; recibida forma {v.shape}. {checks.explain_global_pool(v, x, mode)}"
-        np.testing.assert_allclose(v, exp, err_msg=f"mode={mode!r}: esperado {exp}, recibido {v}. {checks.explain_global_pool(v, x, mode)}")
-    s4 = rng.normal(size=(16, 5, 5))        # la salida de S4 en LeNet-5
+        assert isinstance(v, np.ndarray), (
+            f"global_pool_loops debe devolver un np.ndarray, no {type(v).__name__}. "
+            f"{checks.explain_global_pool(v, x, mode)}"
+        )
+        assert v.shape == (2,), (
+            f"mode={mode!r}: con x de forma (C, H, W) = (2, 3, 4) el resultado es un vector de "
+            f"longitud C = 2; recibida forma {v.shape}. {checks.explain_global_pool(v, x, mode)}"
+        )
+        np.testing.assert_allclose(
+            v,
+            exp,
+            err_msg=f"mode={mode!r}: esperado {exp}, recibido {v}. "
+            f"{checks.explain_global_pool(v, x, mode)}",
+        )
+    s4 = rng.normal(size=(16, 5, 5))  # la salida de S4 en LeNet-5
     v = global_pool_loops(s4, "max")
-    assert isinstance(v, np.ndarray) and v.shape == (16,), f"Con la salida de S4, (16, 5, 5), se esperaba forma (16,); recibida {getattr(v, 'shape', type(v).__name__)}. {checks.explain_global_pool(v, s4, 'max')}"
-    np.testing.assert_allclose(v, cnncourse.global_pool(s4, "max"), err_msg=f"Con la salida de S4 no coincide con cnncourse.global_pool. {checks.explain_global_pool(v, s4, 'max')}")
+    assert isinstance(v, np.ndarray) and v.shape == (16,), (
+        "Con la salida de S4, (16, 5, 5), se esperaba forma (16,); "
+        f"recibida {getattr(v, 'shape', type(v).__name__)}. "
+        f"{checks.explain_global_pool(v, s4, 'max')}"
+    )
+    np.testing.assert_allclose(
+        v,
+        cnncourse.global_pool(s4, "max"),
+        err_msg="Con la salida de S4 no coincide con cnncourse.global_pool. "
+        f"{checks.explain_global_pool(v, s4, 'max')}",
+    )
     assert x[0, 0, 0] == 1, "global_pool_loops ha modificado su entrada."
     print("¡Bien! (2, 3, 4) -> (2,) y (16, 5, 5) -> (16,): un número por canal.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_global_pool(global_pool_loops, globals())
     ### END HIDDEN TESTS
     ''',
@@ -735,22 +811,26 @@ nb.md(
 )
 
 nb.code(
-    """
-    dout_small = np.array([[1.0, 2.0],
-                           [3.0, 4.0]])
+    r"""
+    dout_small = np.array([[1.0, 2.0], [3.0, 4.0]])
     dx_small = cnncourse.pool2d_backward(dout_small, x_small, 2, mode="max")
-    print("x =\\n", x_small, "\\ndout =\\n", dout_small)
-    print("dx = cnncourse.pool2d_backward(dout, x, 2) =\\n", dx_small)
+    print("x =\n", x_small, "\ndout =\n", dout_small)
+    print("dx = cnncourse.pool2d_backward(dout, x, 2) =\n", dx_small)
 
     fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.4))
-    for ax, a, title in zip(axes, (x_small, dout_small, dx_small),
-                            ("x (máximos recuadrados)", "dout = ∂L/∂o", "dx = ∂L/∂x")):
+    for ax, a, title in zip(
+        axes,
+        (x_small, dout_small, dx_small),
+        ("x (máximos recuadrados)", "dout = ∂L/∂o", "dx = ∂L/∂x"),
+        strict=True,
+    ):
         plotting.show_kernel(a, title, ax=ax)
     for t in range(4):
         step = pool_step(x_small, t, mode="max")
         r, c = step.origin[0] + step.winner[0], step.origin[1] + step.winner[1]
-        axes[0].add_patch(plt.Rectangle((c - 0.4, r - 0.4), 0.8, 0.8, fill=False, lw=2.5,
-                                        edgecolor="tab:green"))
+        axes[0].add_patch(
+            plt.Rectangle((c - 0.4, r - 0.4), 0.8, 0.8, fill=False, lw=2.5, edgecolor="tab:green")
+        )
     fig.tight_layout()
     """,
     concepts=["P3"],
@@ -775,9 +855,9 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def maxpool_backward(dout, x, kernel_size=2, stride=None):
-        \"\"\"Gradient of a k x k max pooling (stride s, default k) with respect to x.\"\"\"
+        """Gradient of a k x k max pooling (stride s, default k) with respect to x."""
         ### BEGIN SOLUTION
         k = kernel_size
         s = k if stride is None else stride
@@ -785,47 +865,76 @@ nb.solution(
         Ho, Wo = dout.shape
         for j in range(Ho):
             for i in range(Wo):
-                window = x[j * s:j * s + k, i * s:i * s + k]
+                window = x[j * s : j * s + k, i * s : i * s + k]
                 n, m = np.unravel_index(np.argmax(window), window.shape)
                 dx[j * s + n, i * s + m] += dout[j, i]
         return dx
         ### END SOLUTION
-    """,
+    ''',
     grade_id="maxpool_backward",
     concepts=["P3"],
 )
 
 nb.tests(
-    '''
+    r'''
     """Comprueba maxpool_backward sin empates, con empates y con ventanas solapadas."""
+
+
     def check(dout, x, k, s, expected, what):
         dx = maxpool_backward(dout, x, k, s)
-        assert isinstance(dx, np.ndarray), f"maxpool_backward debe devolver un np.ndarray, no {type(dx).__name__}. {checks.explain_maxpool_backward(dx, dout, x, k, s)}"
-        assert dx.shape == x.shape, f"{what}: dx tiene la forma de x, {x.shape}; recibida {dx.shape}. {checks.explain_maxpool_backward(dx, dout, x, k, s)}"
-        np.testing.assert_allclose(dx, expected, err_msg=f"{what}: con x =\\n{x}\\ny dout =\\n{dout}\\nse esperaba dx =\\n{np.asarray(expected, dtype=float)}\\nrecibido\\n{dx}\\n{checks.explain_maxpool_backward(dx, dout, x, k, s)}")
+        assert isinstance(dx, np.ndarray), (
+            f"maxpool_backward debe devolver un np.ndarray, no {type(dx).__name__}. "
+            f"{checks.explain_maxpool_backward(dx, dout, x, k, s)}"
+        )
+        assert dx.shape == x.shape, (
+            f"{what}: dx tiene la forma de x, {x.shape}; recibida {dx.shape}. "
+            f"{checks.explain_maxpool_backward(dx, dout, x, k, s)}"
+        )
+        np.testing.assert_allclose(
+            dx,
+            expected,
+            err_msg=f"{what}: con x =\n{x}\ny dout =\n{dout}\n"
+            f"se esperaba dx =\n{np.asarray(expected, dtype=float)}\nrecibido\n{dx}\n"
+            f"{checks.explain_maxpool_backward(dx, dout, x, k, s)}",
+        )
 
-    x1 = np.array([[1, 3, 5, 6],
-                   [2, 9, 7, 8],
-                   [0, 2, 1, 3],
-                   [5, 4, 2, 0]], dtype=float)
+
+    x1 = np.array([[1, 3, 5, 6], [2, 9, 7, 8], [0, 2, 1, 3], [5, 4, 2, 0]], dtype=float)
     d1 = np.array([[1, 2], [3, 4]], dtype=float)
-    check(d1, x1, 2, None, [[0, 0, 0, 0], [0, 1, 0, 2], [0, 0, 0, 4], [3, 0, 0, 0]], "Ventanas 2 x 2 sin empates")
-    x2 = np.array([[0, 0, 2, 7],
-                   [0, 0, 7, 1]], dtype=float)   # ventana izquierda: todo ceros; derecha: dos 7
+    check(
+        d1,
+        x1,
+        2,
+        None,
+        [[0, 0, 0, 0], [0, 1, 0, 2], [0, 0, 0, 4], [3, 0, 0, 0]],
+        "Ventanas 2 x 2 sin empates",
+    )
+    # ventana izquierda: todo ceros; derecha: dos 7
+    x2 = np.array([[0, 0, 2, 7], [0, 0, 7, 1]], dtype=float)
     d2 = np.array([[5, 6]], dtype=float)
     check(d2, x2, 2, None, [[5, 0, 0, 6], [0, 0, 0, 0]], "Empates")
-    x3 = np.array([[0, 1, 0],
-                   [2, 9, 3],
-                   [0, 4, 0]], dtype=float)      # el 9 es el máximo de las cuatro ventanas
+    # el 9 es el máximo de las cuatro ventanas
+    x3 = np.array([[0, 1, 0], [2, 9, 3], [0, 4, 0]], dtype=float)
     d3 = np.array([[1, 2], [3, 4]], dtype=float)
     check(d3, x3, 2, 1, [[0, 0, 0], [0, 10, 0], [0, 0, 0]], "Ventanas 2 x 2 solapadas (stride 1)")
     x4 = rng.normal(size=(7, 9))
     d4 = rng.normal(size=(3, 4))
-    check(d4, x4, 3, 2, cnncourse.pool2d_backward(d4, x4, 3, 2), "Ventanas 3 x 3, stride 2, en una entrada 7 x 9")
+    check(
+        d4,
+        x4,
+        3,
+        2,
+        cnncourse.pool2d_backward(d4, x4, 3, 2),
+        "Ventanas 3 x 3, stride 2, en una entrada 7 x 9",
+    )
     assert x1[1, 1] == 9 and d1[1, 1] == 4, "maxpool_backward ha modificado sus entradas."
-    print("¡Bien! El gradiente va al máximo de cada ventana (el primero si hay empate) y se suma si las ventanas se solapan.")
+    print(
+        "¡Bien! El gradiente va al máximo de cada ventana (el primero si hay empate) "
+        "y se suma si las ventanas se solapan."
+    )
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_maxpool_backward(maxpool_backward, globals())
     ### END HIDDEN TESTS
     ''',
@@ -844,23 +953,31 @@ nb.md(
 )
 
 nb.code(
-    """
+    r"""
     z = rng.normal(size=(12, 12))
     wins_2 = maxpool_backward(np.ones((6, 6)), z, 2)
     wins_3 = maxpool_backward(np.ones((5, 5)), z, 3, 2)
     for label, wins in (("2 x 2, stride 2", wins_2), ("3 x 3, stride 2", wins_3)):
         most = int(wins.max())
-        print(f"{label}: recibe gradiente el {100 * np.mean(wins > 0):.0f} % de las entradas; "
-              f"la que más gana, {most} {'ventana' if most == 1 else 'ventanas'}")
+        print(
+            f"{label}: recibe gradiente el {100 * np.mean(wins > 0):.0f} % de las entradas; "
+            f"la que más gana, {most} {'ventana' if most == 1 else 'ventanas'}"
+        )
     d = rng.normal(size=(5, 5))
-    print("máxima diferencia con cnncourse.pool2d_backward:",
-          np.max(np.abs(maxpool_backward(d, z, 3, 2) - cnncourse.pool2d_backward(d, z, 3, 2))))
-    title = "ventanas que gana cada entrada\\n"
-    fig = plotting.show_images({title + "2 × 2, stride 2": wins_2,
-                                title + "3 × 3, stride 2 (solapadas)": wins_3},
-                               cmap="viridis", colorbar=True, show_shape=False, vmin=0,
-                               vmax=wins_3.max())
-    for cbar_ax in fig.axes[2:]:                         # barras de color: solo enteros
+    print(
+        "máxima diferencia con cnncourse.pool2d_backward:",
+        np.max(np.abs(maxpool_backward(d, z, 3, 2) - cnncourse.pool2d_backward(d, z, 3, 2))),
+    )
+    title = "ventanas que gana cada entrada\n"
+    fig = plotting.show_images(
+        {title + "2 × 2, stride 2": wins_2, title + "3 × 3, stride 2 (solapadas)": wins_3},
+        cmap="viridis",
+        colorbar=True,
+        show_shape=False,
+        vmin=0,
+        vmax=wins_3.max(),
+    )
+    for cbar_ax in fig.axes[2:]:  # barras de color: solo enteros
         cbar_ax.set_yticks(range(int(wins_3.max()) + 1))
     """,
     concepts=["P3"],

@@ -2,8 +2,6 @@
 LeNet-5 trained on digits, AlexNet, VGG, GoogLeNet, ResNet, gradients through skip
 connections)."""
 
-# ruff: noqa: E501  (the cells are strings: markdown tables and test messages stay on one line)
-
 import sys
 from pathlib import Path
 
@@ -52,18 +50,28 @@ nb.code(
     from cnncourse import architectures, data, plotting, training
     from cnncourse.arithmetic import Geometry, draw_arithmetic
     from cnncourse.datasets import load_digits
-    from cnncourse.layers import (AvgPool2D, Conv2D, Dense, Flatten, Inception, Layer,
-                                  MaxPool2D, ReLU, ResidualBlock, Sequential)
+    from cnncourse.layers import (
+        AvgPool2D,
+        Conv2D,
+        Dense,
+        Flatten,
+        Inception,
+        Layer,
+        MaxPool2D,
+        ReLU,
+        ResidualBlock,
+        Sequential,
+    )
     from cnncourse.widgets import conv_arithmetic_explorer
 
     np.set_printoptions(precision=3, suppress=True)
     rng = np.random.default_rng(0)
-    X_train, y_train, X_test, y_test = load_digits()   # dígitos escritos a mano, (N, 1, 32, 32)
-    cnncourse.load_kernels()                           # espera a los kernels compilados de Numba
+    X_train, y_train, X_test, y_test = load_digits()  # dígitos escritos a mano, (N, 1, 32, 32)
+    cnncourse.load_kernels()  # espera a los kernels compilados de Numba
 
 
     def spaced(n):
-        return f"{n:_}".replace("_", " ")              # 61706 -> "61 706"
+        return f"{n:_}".replace("_", " ")  # 61706 -> "61 706"
     """,
     locked=True,
     grade_id="nb06-setup",
@@ -105,15 +113,15 @@ nb.md(
     características se puedan interpretar, ponemos a mano los pesos de la convolución: el
     kernel Sobel $x$ del cuaderno 2 y su opuesto, y el Sobel $y$ y su opuesto (en una red de
     verdad se aprenden). La FC tiene pesos aleatorios: solo nos interesan las formas.
-    """,
+    """,  # noqa: E501 - markdown table rows cannot wrap
     concepts=["A1"],
 )
 
 nb.code(
     """
-    digit = X_train[:1]                                  # un lote con una imagen: (1, 1, 32, 32)
+    digit = X_train[:1]  # un lote con una imagen: (1, 1, 32, 32)
     sobel_x, sobel_y = data.kernels_2d()["Sobel x"], data.kernels_2d()["Sobel y"]
-    conv = Conv2D(1, 4, 3)                               # 4 filtros 3 x 3 sobre 1 canal
+    conv = Conv2D(1, 4, 3)  # 4 filtros 3 x 3 sobre 1 canal
     conv.params["weight"][:, 0] = np.stack([sobel_x, -sobel_x, sobel_y, -sobel_y])
     net = Sequential(conv, ReLU(), MaxPool2D(2), Flatten(), Dense(4 * 15 * 15, 10))
 
@@ -126,9 +134,9 @@ nb.code(
         print(f"{type(layer).__name__:<10}{str(a.shape):<22}{spaced(layer.count_params()):>11}")
 
     names = ["Sobel x", "−Sobel x", "Sobel y", "−Sobel y"]
-    plotting.show_images({"dígito": digit[0, 0]}, size=2.4);
-    plotting.show_images(list(outputs["Conv2D"][0]), [f"CONV: {n}" for n in names], size=2.4);
-    plotting.show_images(list(outputs["ReLU"][0]), [f"ReLU: {n}" for n in names], size=2.4);
+    plotting.show_images({"dígito": digit[0, 0]}, size=2.4)
+    plotting.show_images(list(outputs["Conv2D"][0]), [f"CONV: {n}" for n in names], size=2.4)
+    plotting.show_images(list(outputs["ReLU"][0]), [f"ReLU: {n}" for n in names], size=2.4)
     plotting.show_images(list(outputs["MaxPool2D"][0]), [f"POOL: {n}" for n in names], size=2.4);
     """,
     concepts=["A1"],
@@ -177,30 +185,38 @@ nb.md(
 
     Para escribir las redes en la notación del tema usaremos esta función, que lee las
     capas de un `Sequential` (también si tiene otros `Sequential` dentro):
-    """,
+    """,  # noqa: E501 - a display formula stays on one line
     concepts=["A2"],
 )
 
 nb.code(
-    """
-    LECTURE_NAMES = {Conv2D: "CONV", ReLU: "ReLU", MaxPool2D: "POOL", AvgPool2D: "POOL",
-                     Flatten: "FLATTEN", Dense: "FC"}
+    '''
+    LECTURE_NAMES = {
+        Conv2D: "CONV",
+        ReLU: "ReLU",
+        MaxPool2D: "POOL",
+        AvgPool2D: "POOL",
+        Flatten: "FLATTEN",
+        Dense: "FC",
+    }
 
 
     def leaves(model):
-        \"\"\"The plain layers of a Sequential, nested Sequentials opened.\"\"\"
+        """The plain layers of a Sequential, nested Sequentials opened."""
         for layer in model:
             yield from leaves(layer) if isinstance(layer, Sequential) else [layer]
 
 
     def notation(model):
-        \"\"\"'INPUT → CONV → ReLU → ... → FC', the lecture's notation of a Sequential.\"\"\"
-        return " → ".join(["INPUT"] + [LECTURE_NAMES.get(type(layer), type(layer).__name__)
-                                       for layer in leaves(model)])
+        """'INPUT → CONV → ReLU → ... → FC', the lecture's notation of a Sequential."""
+        return " → ".join(
+            ["INPUT"]
+            + [LECTURE_NAMES.get(type(layer), type(layer).__name__) for layer in leaves(model)]
+        )
 
 
     print(notation(net))
-    """,
+    ''',
     concepts=["A2"],
 )
 
@@ -230,9 +246,9 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def build_pattern(in_shape, N, M, K, pool=True, channels=8, hidden=32, num_classes=10):
-        \"\"\"INPUT -> [[CONV -> ReLU]*N -> POOL?]*M -> [FC -> ReLU]*K -> FC as a Sequential.\"\"\"
+        """INPUT -> [[CONV -> ReLU]*N -> POOL?]*M -> [FC -> ReLU]*K -> FC as a Sequential."""
         ### BEGIN SOLUTION
         layers = []
         c_in = in_shape[0]
@@ -250,32 +266,43 @@ nb.solution(
         layers.append(Dense(features, num_classes))
         return Sequential(*layers)
         ### END SOLUTION
-    """,
+    ''',
     grade_id="build_pattern",
     concepts=["A2"],
 )
 
 nb.tests(
-    '''
+    r'''
     """Comprueba build_pattern con N = 2, M = 2, K = 1 y con dos casos extremos del patrón."""
     try:
         net2 = build_pattern((1, 16, 16), N=2, M=2, K=1)
     except ValueError as err:
-        raise AssertionError(f"build_pattern((1, 16, 16), N=2, M=2, K=1) falla con ValueError: {err}\\n¿Cuántos POOL pones? Uno al final de cada grupo (M = 2), no uno por CONV: con 2 POOL la imagen pasa de 16 × 16 a 4 × 4.") from None
+        raise AssertionError(
+            f"build_pattern((1, 16, 16), N=2, M=2, K=1) falla con ValueError: {err}\n"
+            "¿Cuántos POOL pones? Uno al final de cada grupo (M = 2), no uno por CONV: "
+            "con 2 POOL la imagen pasa de 16 × 16 a 4 × 4."
+        ) from None
     hint = checks.explain_pattern(net2, (1, 16, 16), 2, 2, 1)
     assert not hint, hint
     out = net2(np.zeros((2, 1, 16, 16), dtype=np.float32))
-    assert isinstance(out, np.ndarray) and out.shape == (2, 10), f"Para un lote de 2 imágenes la salida debe tener forma (2, 10): una fila de 10 puntuaciones por imagen; es {getattr(out, 'shape', type(out).__name__)}."
+    assert isinstance(out, np.ndarray) and out.shape == (2, 10), (
+        "Para un lote de 2 imágenes la salida debe tener forma (2, 10): una fila de 10 "
+        f"puntuaciones por imagen; es {getattr(out, 'shape', type(out).__name__)}."
+    )
     linear = build_pattern((1, 8, 8), N=0, M=0, K=0)
     hint = checks.explain_pattern(linear, (1, 8, 8), 0, 0, 0)
     assert not hint, hint
-    assert linear.count_params() == 650, f"El modelo lineal sobre 1 × 8 × 8 es Flatten y Dense(64, 10): 10 · (64 + 1) = 650 parámetros; el tuyo tiene {linear.count_params()}."
+    assert linear.count_params() == 650, (
+        "El modelo lineal sobre 1 × 8 × 8 es Flatten y Dense(64, 10): 10 · (64 + 1) = 650 "
+        f"parámetros; el tuyo tiene {linear.count_params()}."
+    )
     no_pool = build_pattern((3, 6, 5), N=1, M=1, K=0, pool=False)
     hint = checks.explain_pattern(no_pool, (3, 6, 5), 1, 1, 0, pool=False)
     assert not hint, hint
     print("¡Bien!", notation(net2))
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_build_pattern(build_pattern, globals())
     ### END HIDDEN TESTS
     ''',
@@ -311,7 +338,7 @@ nb.md(
 )
 
 nb.code(
-    """
+    r"""
     instances = {
         "modelo lineal": dict(N=0, M=0, K=0),
         "MLP, K = 2": dict(N=0, M=0, K=2),
@@ -325,8 +352,10 @@ nb.code(
         models[title] = model = build_pattern(shape, **nmk)
         print(title, f"({', '.join(f'{k} = {v}' for k, v in nmk.items())})")
         print("   ", notation(model))
-        print(f"    {spaced(model.count_params())} parámetros, {spaced(model.macs(shape))} "
-              f"multiplicaciones por imagen; salida {model.output_shape(shape)}\\n")
+        print(
+            f"    {spaced(model.count_params())} parámetros, {spaced(model.macs(shape))} "
+            f"multiplicaciones por imagen; salida {model.output_shape(shape)}\n"
+        )
     """,
     concepts=["A3"],
 )
@@ -387,7 +416,7 @@ nb.md(
 
 nb.code(
     """
-    g = Geometry(32, 5)                 # C1: entrada 32 x 32, kernel 5 x 5, sin padding, stride 1
+    g = Geometry(32, 5)  # C1: entrada 32 x 32, kernel 5 x 5, sin padding, stride 1
     print(g.formula_es())
     print(g.message_es)
     """,
@@ -417,9 +446,10 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def lenet5_table(input_size=32, num_classes=10):
-        \"\"\"{'C1': ((6, 28, 28), 156), ...}: LeNet-5's output shapes and parameters by hand.\"\"\"
+        """{'C1': ((6, 28, 28), 156), ...}: LeNet-5's output shapes and parameters by hand."""
+
         ### BEGIN SOLUTION
         def conv(n, k=5):
             return n - k + 1
@@ -442,20 +472,27 @@ nb.solution(
             "OUTPUT": ((num_classes,), num_classes * (84 + 1)),
         }
         ### END SOLUTION
-    """,
+    ''',
     grade_id="lenet5_table",
     concepts=["A4"],
 )
 
 nb.tests(
     '''
-    """Comprueba lenet5_table contra la LeNet-5 de la biblioteca (entrada 1 × 32 × 32) y con 2 clases."""
+    """Comprueba lenet5_table contra la LeNet-5 de la biblioteca (1 × 32 × 32) y con 2 clases."""
     table = lenet5_table()
     hint = checks.explain_lenet_table(table, 32, 10)
     assert not hint, hint
     library = {row.name: row for row in architectures.lenet5().profile()}
-    for key, name in {"C1": "conv1", "S2": "pool1", "C3": "conv2", "S4": "pool2",
-                      "C5": "conv3", "F6": "fc1", "OUTPUT": "fc2"}.items():
+    for key, name in {
+        "C1": "conv1",
+        "S2": "pool1",
+        "C3": "conv2",
+        "S4": "pool2",
+        "C5": "conv3",
+        "F6": "fc1",
+        "OUTPUT": "fc2",
+    }.items():
         expected = (library[name].output_shape, library[name].params)
         assert table[key] == expected, f"{key}: la biblioteca da {expected}; tú, {table[key]}."
     hint = checks.explain_lenet_table(lenet5_table(32, 2), 32, 2)
@@ -464,6 +501,7 @@ nb.tests(
     print(f"¡Bien! LeNet-5 tiene {spaced(total)} parámetros.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_lenet_table(lenet5_table, globals())
     ### END HIDDEN TESTS
     ''',
@@ -505,10 +543,18 @@ nb.md(
 
 nb.code(
     """
-    print("entrenamiento:", X_train.shape, X_train.dtype, "| prueba:", X_test.shape,
-          "| clases:", np.bincount(y_train))
-    plotting.show_images(list(X_train[:8, 0]), [f"etiqueta {y}" for y in y_train[:8]],
-                         size=1.6, show_shape=False);
+    print(
+        "entrenamiento:",
+        X_train.shape,
+        X_train.dtype,
+        "| prueba:",
+        X_test.shape,
+        "| clases:",
+        np.bincount(y_train),
+    )
+    plotting.show_images(
+        list(X_train[:8, 0]), [f"etiqueta {y}" for y in y_train[:8]], size=1.6, show_shape=False
+    );
     """,
     concepts=["A4"],
 )
@@ -572,21 +618,25 @@ nb.md(
 
 nb.code(
     """
-    model = run.model                                     # en modo evaluación
-    X_std = run.standardize(X_test)                       # (X_test - run.mean) / run.std, como al entrenar
-    filters = model[0].params["weight"][:, 0]             # conv1: (6, 1, 5, 5) -> (6, 5, 5)
+    model = run.model  # en modo evaluación
+    X_std = run.standardize(X_test)  # (X_test - run.mean) / run.std, como al entrenar
+    filters = model[0].params["weight"][:, 0]  # conv1: (6, 1, 5, 5) -> (6, 5, 5)
     start = architectures.lenet5(seed=0)[0].params["weight"][:, 0]
     change = np.linalg.norm(filters - start) / np.linalg.norm(start)
-    print(f"los filtros de C1 han cambiado un {100 * change:.0f} % desde su inicialización aleatoria")
-    plotting.show_kernels(list(filters), [f"filtro {d}" for d in range(6)]);
+    print(
+        f"los filtros de C1 han cambiado un {100 * change:.0f} % desde su inicialización aleatoria"
+    )
+    plotting.show_kernels(list(filters), [f"filtro {d}" for d in range(6)])
 
-    sample = X_std[:1]                                    # la red ve la imagen estandarizada ...
-    c1 = model[:2](sample)[0]                             # conv1 + ReLU: (6, 28, 28)
-    c3 = model[:5](sample)[0]                             # ... + pool1 + conv2 + ReLU: (16, 10, 10)
-    plotting.show_images({"dígito de prueba": X_test[0, 0]}, size=2.2);   # ... y la mostramos tal cual
-    plotting.show_images(list(c1), [f"C1, mapa {d}" for d in range(6)], size=1.9, show_shape=False);
-    plotting.show_images(list(c3), [f"C3, {d}" for d in range(16)], ncols=8, size=1.3,
-                         show_shape=False);
+    sample = X_std[:1]  # la red ve la imagen estandarizada ...
+    c1 = model[:2](sample)[0]  # conv1 + ReLU: (6, 28, 28)
+    c3 = model[:5](sample)[0]  # ... + pool1 + conv2 + ReLU: (16, 10, 10)
+    # ... y la mostramos tal cual
+    plotting.show_images({"dígito de prueba": X_test[0, 0]}, size=2.2)
+    plotting.show_images(list(c1), [f"C1, mapa {d}" for d in range(6)], size=1.9, show_shape=False)
+    plotting.show_images(
+        list(c3), [f"C3, {d}" for d in range(16)], ncols=8, size=1.3, show_shape=False
+    )
     print("suma de los pesos de cada filtro de C1:", filters.sum(axis=(1, 2)).round(2))
     print("parte de cada mapa de C1 que la ReLU deja a 0:", (c1 == 0).mean(axis=(1, 2)).round(2))
     """,
@@ -622,13 +672,19 @@ nb.md(
 
 nb.code(
     """
-    predicted = training.predict(model, X_std).argmax(axis=1)   # estandarizadas, como al entrenar
+    predicted = training.predict(model, X_std).argmax(axis=1)  # estandarizadas, como al entrenar
     wrong = np.flatnonzero(predicted != y_test)
-    print(f"{len(wrong)} {'error' if len(wrong) == 1 else 'errores'} en {len(y_test)} imágenes de prueba")
+    print(
+        f"{len(wrong)} {'error' if len(wrong) == 1 else 'errores'} "
+        f"en {len(y_test)} imágenes de prueba"
+    )
     if len(wrong):
-        plotting.show_images(list(X_test[wrong[:8], 0]),
-                             [f"es un {y_test[i]}, dice {predicted[i]}" for i in wrong[:8]],
-                             size=1.8, show_shape=False);
+        plotting.show_images(
+            list(X_test[wrong[:8], 0]),
+            [f"es un {y_test[i]}, dice {predicted[i]}" for i in wrong[:8]],
+            size=1.8,
+            show_shape=False,
+        )
     """,
     concepts=["A4"],
 )
@@ -672,17 +728,17 @@ nb.md(
     Sus resúmenes, uno detrás de otro (la columna de la derecha son las multiplicaciones por
     imagen). AlexNet tiene 61 millones de pesos aleatorios: construirla tarda un par de
     segundos, y la descartamos en cuanto la medimos.
-    """,
+    """,  # noqa: E501 - markdown table rows and text, kept as written
     concepts=["A5"],
 )
 
 nb.code(
-    """
-    rows = {}   # nombre -> (profundidad, parámetros, multiplicaciones) de cada arquitectura
+    r'''
+    rows = {}  # nombre -> (profundidad, parámetros, multiplicaciones) de cada arquitectura
 
 
     def build(name):
-        \"\"\"Build architectures.BUILDERS[name] and keep its row of architectures.compare.\"\"\"
+        """Build architectures.BUILDERS[name] and keep its row of architectures.compare."""
         model = architectures.BUILDERS[name]()
         rows[name] = architectures.compare({model.name: model})[0]
         return model
@@ -690,9 +746,9 @@ nb.code(
 
     build("lenet5")
     alexnet = build("alexnet")
-    print(lenet.summary(), "\\n")
+    print(lenet.summary(), "\n")
     print(alexnet.summary())
-    """,
+    ''',
     concepts=["A5"],
 )
 
@@ -700,18 +756,22 @@ nb.code(
     """
     for name in ("lenet5", "alexnet"):
         r = rows[name]
-        print(f"{r.name:<8} {r.depth} capas con pesos, {spaced(r.params):>11} parámetros, "
-              f"{spaced(r.macs):>13} multiplicaciones por imagen")
+        print(
+            f"{r.name:<8} {r.depth} capas con pesos, {spaced(r.params):>11} parámetros, "
+            f"{spaced(r.macs):>13} multiplicaciones por imagen"
+        )
     ratio_p = rows["alexnet"].params / rows["lenet5"].params
     ratio_m = rows["alexnet"].macs / rows["lenet5"].macs
     print(f"AlexNet: {ratio_p:.0f} veces más parámetros y {ratio_m:.0f} veces más multiplicaciones")
     for layer in alexnet:
-        if isinstance(layer, Conv2D) and layer.groups > 1:   # conv2, conv4 y conv5
+        if isinstance(layer, Conv2D) and layer.groups > 1:  # conv2, conv4 y conv5
             kh, kw = layer.kernel_size
             whole = layer.out_channels * (layer.in_channels * kh * kw + 1)
-            print(f"{layer.name}: groups={layer.groups}, {spaced(layer.count_params())} parámetros "
-                  f"(sin dividir en dos, {spaced(whole)})")
-    del alexnet, layer                                        # 61 millones de pesos (y sus gradientes)
+            print(
+                f"{layer.name}: groups={layer.groups}, {spaced(layer.count_params())} parámetros "
+                f"(sin dividir en dos, {spaced(whole)})"
+            )
+    del alexnet, layer  # 61 millones de pesos (y sus gradientes)
     """,
     concepts=["A5"],
 )
@@ -727,11 +787,11 @@ nb.md(
 )
 
 nb.code(
-    """
+    r"""
     for size in (224, 227):
         g = Geometry(size, 11, stride=4)
         print(g.formula_es())
-        print(g.message_es, "\\n")
+        print(g.message_es, "\n")
     """,
     concepts=["A5"],
 )
@@ -768,13 +828,15 @@ nb.md(
 
 nb.code(
     """
-    C = 256                                                  # canales de entrada y de salida
+    C = 256  # canales de entrada y de salida
     for n, k in ((2, 5), (3, 7)):
         stack = Sequential(*[Conv2D(C, C, 3, padding=1, bias=False) for _ in range(n)])
         big = Conv2D(C, C, k, padding=k // 2, bias=False)
-        print(f"{n} convoluciones 3 x 3: campo receptivo {2 * n + 1} x {2 * n + 1}, "
-              f"{spaced(stack.count_params())} pesos = {n * 9}·C²;  una {k} x {k}: "
-              f"{spaced(big.count_params())} pesos = {k * k}·C²")
+        print(
+            f"{n} convoluciones 3 x 3: campo receptivo {2 * n + 1} x {2 * n + 1}, "
+            f"{spaced(stack.count_params())} pesos = {n * 9}·C²;  una {k} x {k}: "
+            f"{spaced(big.count_params())} pesos = {k * k}·C²"
+        )
     """,
     concepts=["A6"],
 )
@@ -806,20 +868,30 @@ nb.code(
     ypos = np.arange(len(weighted))
     ax_p.barh(ypos, [r.params / 1e6 for r in weighted], color="tab:blue")
     ax_m.barh(ypos, [r.macs / 1e9 for r in weighted], color="tab:orange")
-    ax_p.set(yticks=ypos, yticklabels=[r.name for r in weighted], xlabel="millones de parámetros",
-             title="VGG-16: parámetros por capa")
-    ax_m.set(xlabel="miles de millones de multiplicaciones", title="VGG-16: multiplicaciones por capa")
+    ax_p.set(
+        yticks=ypos,
+        yticklabels=[r.name for r in weighted],
+        xlabel="millones de parámetros",
+        title="VGG-16: parámetros por capa",
+    )
+    ax_m.set(
+        xlabel="miles de millones de multiplicaciones", title="VGG-16: multiplicaciones por capa"
+    )
     ax_p.invert_yaxis()
     fig.tight_layout()
     fc = sum(r.params for r in weighted if r.name.startswith("fc"))
     conv_macs = sum(r.macs for r in weighted if r.name.startswith("conv"))
-    print(f"las FC tienen el {100 * fc / rows['vgg16'].params:.0f} % de los parámetros; "
-          f"las CONV hacen el {100 * conv_macs / rows['vgg16'].macs:.1f} % de las multiplicaciones")
+    print(
+        f"las FC tienen el {100 * fc / rows['vgg16'].params:.0f} % de los parámetros; "
+        f"las CONV hacen el {100 * conv_macs / rows['vgg16'].macs:.1f} % de las multiplicaciones"
+    )
     for name in ("alexnet", "vgg16"):
         r = rows[name]
-        print(f"{r.name:<8} {r.depth:>2} capas con pesos, {spaced(r.params):>12} parámetros, "
-              f"{spaced(r.macs):>15} multiplicaciones por imagen")
-    del vgg16                                                 # 138 millones de pesos (y sus gradientes)
+        print(
+            f"{r.name:<8} {r.depth:>2} capas con pesos, {spaced(r.params):>12} parámetros, "
+            f"{spaced(r.macs):>15} multiplicaciones por imagen"
+        )
+    del vgg16  # 138 millones de pesos (y sus gradientes)
     """,
     concepts=["A6"],
 )
@@ -857,13 +929,13 @@ nb.md(
 )
 
 nb.code(
-    """
+    r"""
     fig, axes = plt.subplots(2, 3, figsize=(11, 7.5))
-    side = 5 + 2 * 2                                     # la entrada más grande, con padding 2: 9 x 9
+    side = 5 + 2 * 2  # la entrada más grande, con padding 2: 9 x 9
     for col, (k, p) in enumerate(((1, 0), (3, 1), (5, 2))):
         draw_arithmetic(axes[0, col], axes[1, col], Geometry(5, k, padding=p), step=0)
-        axes[0, col].set_title(f"{k} × {k}, padding {p}\\n" + axes[0, col].get_title(), fontsize=10)
-        margin = (side - (5 + 2 * p)) / 2 + 0.15         # todas las cuadrículas a la misma escala
+        axes[0, col].set_title(f"{k} × {k}, padding {p}\n" + axes[0, col].get_title(), fontsize=10)
+        margin = (side - (5 + 2 * p)) / 2 + 0.15  # todas las cuadrículas a la misma escala
         for ax in axes[:, col]:
             ax.set_xlim(-margin, 5 + 2 * p + margin)
             ax.set_ylim(5 + 2 * p + margin, -margin)
@@ -904,8 +976,10 @@ nb.code(
     direct = Conv2D(192, 32, 5, padding=2)
     reduced = Sequential(Conv2D(192, 16, 1), ReLU(), Conv2D(16, 32, 5, padding=2))
     for label, block in (("5 x 5 directa", direct), ("1 x 1 (16) y 5 x 5", reduced)):
-        print(f"{label:<20}{spaced(block.count_params()):>9} parámetros "
-              f"{spaced(block.macs((192, 28, 28))):>13} multiplicaciones por imagen")
+        print(
+            f"{label:<20}{spaced(block.count_params()):>9} parámetros "
+            f"{spaced(block.macs((192, 28, 28))):>13} multiplicaciones por imagen"
+        )
     """,
     concepts=["A7"],
 )
@@ -926,21 +1000,26 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def inception_out(in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj):
-        \"\"\"(output channels, parameters with biases) of an inception block.\"\"\"
+        """(output channels, parameters with biases) of an inception block."""
+
         ### BEGIN SOLUTION
         def conv(c, d, k):
             return d * (c * k * k + 1)
 
         C = in_channels
-        params = (conv(C, ch1x1, 1)
-                  + conv(C, ch3x3red, 1) + conv(ch3x3red, ch3x3, 3)
-                  + conv(C, ch5x5red, 1) + conv(ch5x5red, ch5x5, 5)
-                  + conv(C, pool_proj, 1))
+        params = (
+            conv(C, ch1x1, 1)
+            + conv(C, ch3x3red, 1)
+            + conv(ch3x3red, ch3x3, 3)
+            + conv(C, ch5x5red, 1)
+            + conv(ch5x5red, ch5x5, 5)
+            + conv(C, pool_proj, 1)
+        )
         return (ch1x1 + ch3x3 + ch5x5 + pool_proj, params)
         ### END SOLUTION
-    """,
+    ''',
     grade_id="inception_out",
     concepts=["A7"],
 )
@@ -950,9 +1029,14 @@ nb.tests(
     """Comprueba inception_out con el bloque 3a de GoogLeNet y con el bloque 4a de la biblioteca."""
     got = inception_out(192, 64, 96, 128, 16, 32, 32)
     hint = checks.explain_inception(got, 192, 64, 96, 128, 16, 32, 32)
-    assert not hint, f"El bloque 3a, inception_out(192, 64, 96, 128, 16, 32, 32), es (256, 163696); recibido {got!r}. {hint}"
-    assert isinstance(got, tuple), f"Devuelve una tupla (canales, parámetros), no {type(got).__name__}."
-    block = Inception(480, 192, 96, 208, 16, 48, 64)           # el bloque 4a
+    assert not hint, (
+        "El bloque 3a, inception_out(192, 64, 96, 128, 16, 32, 32), es (256, 163696); "
+        f"recibido {got!r}. {hint}"
+    )
+    assert isinstance(got, tuple), (
+        f"Devuelve una tupla (canales, parámetros), no {type(got).__name__}."
+    )
+    block = Inception(480, 192, 96, 208, 16, 48, 64)  # el bloque 4a
     expected = (block.output_shape((480, 14, 14))[0], block.count_params())
     got = inception_out(480, 192, 96, 208, 16, 48, 64)
     hint = checks.explain_inception(got, 480, 192, 96, 208, 16, 48, 64)
@@ -960,6 +1044,7 @@ nb.tests(
     print(f"¡Bien! El bloque 3a da 256 canales con {spaced(163696)} parámetros.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_inception(inception_out, globals())
     ### END HIDDEN TESTS
     ''',
@@ -986,8 +1071,10 @@ nb.code(
         if r.kind == "Inception" or r.name in ("avgpool", "fc"):
             print(f"{r.name:<12}{str(r.output_shape):<16}{spaced(r.params):>11} parámetros")
     r = rows["googlenet"]
-    print(f"total: {r.depth} capas con pesos, {spaced(r.params)} parámetros, "
-          f"{spaced(r.macs)} multiplicaciones por imagen")
+    print(
+        f"total: {r.depth} capas con pesos, {spaced(r.params)} parámetros, "
+        f"{spaced(r.macs)} multiplicaciones por imagen"
+    )
     del googlenet
     """,
     concepts=["A7"],
@@ -1032,7 +1119,7 @@ nb.md(
     $1 \times 1$** (con el mismo stride) que lo proyecta a la forma de $F(\mathbf{x})$. En
     `cnncourse.layers`, `ResidualBlock` elige uno u otro y guarda las dos ramas en
     `block.main` ($F$) y `block.shortcut` (`None` si el atajo es la identidad):
-    """,
+    """,  # noqa: E501 - markdown text, kept as written
     concepts=["A8"],
 )
 
@@ -1041,8 +1128,10 @@ nb.code(
     regular = ResidualBlock(64, 64)
     projection = ResidualBlock(64, 128, stride=2)
     for label, block in (("regular", regular), ("con convolución 1 x 1", projection)):
-        print(f"bloque {label}: (64, 56, 56) -> {block.output_shape((64, 56, 56))}, "
-              f"{spaced(block.count_params())} parámetros; atajo: {block.shortcut}")
+        print(
+            f"bloque {label}: (64, 56, 56) -> {block.output_shape((64, 56, 56))}, "
+            f"{spaced(block.count_params())} parámetros; atajo: {block.shortcut}"
+        )
     """,
     concepts=["A8"],
 )
@@ -1061,14 +1150,14 @@ nb.md(
 )
 
 nb.solution(
-    """
+    '''
     def residual_forward(x, main, shortcut=None):
-        \"\"\"y = ReLU(main(x) + shortcut(x)), the shortcut being the identity when None.\"\"\"
+        """y = ReLU(main(x) + shortcut(x)), the shortcut being the identity when None."""
         ### BEGIN SOLUTION
         skip = x if shortcut is None else shortcut(x)
         return np.maximum(main(x) + skip, 0)
         ### END SOLUTION
-    """,
+    ''',
     grade_id="residual_forward",
     concepts=["A8"],
 )
@@ -1076,24 +1165,48 @@ nb.solution(
 nb.tests(
     '''
     """Comprueba residual_forward con un atajo identidad y con un bloque con convolución 1 × 1."""
-    x = np.array([[[[1.0, -2.0], [3.0, -0.5]]]])        # (1, 1, 2, 2)
-    def F(a):                                          # una rama F sencilla, para hacerlo a mano
+    x = np.array([[[[1.0, -2.0], [3.0, -0.5]]]])  # (1, 1, 2, 2)
+
+
+    def F(a):  # una rama F sencilla, para hacerlo a mano
         return -2.0 * a + 1.0
-    y = residual_forward(x, F)                           # ReLU(-2x + 1 + x) = ReLU(1 - x)
+
+
+    y = residual_forward(x, F)  # ReLU(-2x + 1 + x) = ReLU(1 - x)
     expected = np.array([[[[0.0, 3.0], [0.0, 1.5]]]])
-    assert isinstance(y, np.ndarray), f"residual_forward debe devolver un np.ndarray, no {type(y).__name__}."
-    np.testing.assert_allclose(y, expected, err_msg=f"Con F(x) = -2x + 1 y el atajo identidad: esperado {expected.ravel()}, recibido {np.ravel(y)}. {checks.explain_residual(y, x, F)}")
-    assert x.ravel().tolist() == [1.0, -2.0, 3.0, -0.5], "residual_forward ha modificado x: escribe el resultado en un array nuevo."
-    block = ResidualBlock(2, 4, stride=2).eval()         # atajo: convolución 1 x 1 con stride 2
+    assert isinstance(y, np.ndarray), (
+        f"residual_forward debe devolver un np.ndarray, no {type(y).__name__}."
+    )
+    np.testing.assert_allclose(
+        y,
+        expected,
+        err_msg=f"Con F(x) = -2x + 1 y el atajo identidad: esperado {expected.ravel()}, "
+        f"recibido {np.ravel(y)}. {checks.explain_residual(y, x, F)}",
+    )
+    assert x.ravel().tolist() == [1.0, -2.0, 3.0, -0.5], (
+        "residual_forward ha modificado x: escribe el resultado en un array nuevo."
+    )
+    block = ResidualBlock(2, 4, stride=2).eval()  # atajo: convolución 1 x 1 con stride 2
     xb = rng.normal(size=(2, 2, 6, 6)).astype(np.float32)
     try:
         yb = residual_forward(xb, block.main, block.shortcut)
     except ValueError as err:
-        raise AssertionError(f"residual_forward falla con ValueError: {err}. Con un atajo de proyección se suma shortcut(x), de forma (2, 4, 3, 3), no x, de forma (2, 2, 6, 6).") from None
-    np.testing.assert_allclose(yb, block(xb), rtol=1e-5, atol=1e-5, err_msg=f"No coincide con ResidualBlock(2, 4, stride=2). {checks.explain_residual(yb, xb, block.main, block.shortcut)}")
+        raise AssertionError(
+            f"residual_forward falla con ValueError: {err}. Con un atajo de proyección se suma "
+            "shortcut(x), de forma (2, 4, 3, 3), no x, de forma (2, 2, 6, 6)."
+        ) from None
+    np.testing.assert_allclose(
+        yb,
+        block(xb),
+        rtol=1e-5,
+        atol=1e-5,
+        err_msg="No coincide con ResidualBlock(2, 4, stride=2). "
+        f"{checks.explain_residual(yb, xb, block.main, block.shortcut)}",
+    )
     print("¡Bien! Tu bloque residual coincide con el de la biblioteca:", xb.shape, "->", yb.shape)
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
+
     _grading.trusted(globals()).hidden_residual(residual_forward, globals())
     ### END HIDDEN TESTS
     ''',
@@ -1126,9 +1239,9 @@ nb.md(
 )
 
 nb.code(
-    """
+    '''
     class Residual(Layer):
-        \"\"\"y = ReLU(main(x) + x), with its backward: the simplest residual block.\"\"\"
+        """y = ReLU(main(x) + x), with its backward: the simplest residual block."""
 
         def __init__(self, main):
             super().__init__()
@@ -1141,9 +1254,9 @@ nb.code(
             return self.relu(self.main(x) + x)
 
         def backward(self, dout):
-            dsum = self.relu.backward(dout)             # el gradiente de la suma F(x) + x ...
-            return self.main.backward(dsum) + dsum      # ... vuelve por F y, tal cual, por el atajo
-    """,
+            dsum = self.relu.backward(dout)  # el gradiente de la suma F(x) + x ...
+            return self.main.backward(dsum) + dsum  # ... vuelve por F y, tal cual, por el atajo
+    ''',
     concepts=["A8"],
 )
 
@@ -1162,13 +1275,16 @@ nb.md(
 )
 
 nb.code(
-    """
-    def stacks(depth=30, channels=16, scale=1 / np.sqrt(6), seed=1):
-        \"\"\"A plain and a residual stack of the same `depth` 3 x 3 convolutions (shared weights).\"\"\"
+    '''
+    PYTORCH_SCALE = 1 / np.sqrt(6)
+
+
+    def stacks(depth=30, channels=16, scale=PYTORCH_SCALE, seed=1):
+        """A plain and a residual stack of the same `depth` 3 x 3 convolutions (shared weights)."""
         init = np.random.default_rng(seed)
         convs = [Conv2D(channels, channels, 3, padding=1, rng=init) for _ in range(depth)]
         for conv in convs:
-            conv.params["weight"] *= scale            # He (cnncourse) -> PyTorch por defecto
+            conv.params["weight"] *= scale  # He (cnncourse) -> PyTorch por defecto
         pairs = [(convs[i], convs[i + 1]) for i in range(0, depth, 2)]
         plain = [Sequential(a, ReLU(), b, ReLU()) for a, b in pairs]
         residual = [Residual(Sequential(a, ReLU(), b)) for a, b in pairs]
@@ -1176,7 +1292,7 @@ nb.code(
 
 
     def gradient_norms(blocks, x):
-        \"\"\"Norm of dL/d(input of each block) for a gradient of norm 1 at the output.\"\"\"
+        """Norm of dL/d(input of each block) for a gradient of norm 1 at the output."""
         for block in blocks:
             x = block(x)
         dout = np.random.default_rng(2).normal(size=x.shape).astype(np.float32)
@@ -1185,24 +1301,31 @@ nb.code(
         for block in reversed(blocks):
             dout = block.backward(dout)
             norms.append(float(np.linalg.norm(dout)))
-        return norms[::-1]                               # de la entrada a la salida
+        return norms[::-1]  # de la entrada a la salida
 
 
     x0 = rng.normal(size=(4, 16, 8, 8)).astype(np.float32)
     plain, residual = stacks()
     g_plain, g_residual = gradient_norms(plain, x0), gradient_norms(residual, x0)
-    layer = np.arange(0, 31, 2)                          # convoluciones entre la entrada y ese punto
+    layer = np.arange(0, 31, 2)  # convoluciones entre la entrada y ese punto
     fig, ax = plt.subplots(figsize=(7.5, 4))
     ax.semilogy(layer, g_plain, "o-", label="red plana")
     ax.semilogy(layer, g_residual, "s-", label="red residual (skip connections)")
-    ax.set(xlabel="capa (0 = entrada de la red, 30 = salida)",
-           ylabel="norma del gradiente ∂L/∂x", title="30 capas, inicialización por defecto de PyTorch, sin batch norm")
+    ax.set(
+        xlabel="capa (0 = entrada de la red, 30 = salida)",
+        ylabel="norma del gradiente ∂L/∂x",
+        title="30 capas, inicialización por defecto de PyTorch, sin batch norm",
+    )
     ax.grid(alpha=0.3, which="both")
     ax.legend()
-    print(f"norma del gradiente en la entrada: plana {g_plain[0]:.1e}, residual {g_residual[0]:.2f}")
-    print(f"cada bloque plano multiplica la norma por {(g_plain[0] / g_plain[-1]) ** (1 / 15):.2f}"
-          " (media geométrica)")
-    """,
+    print(
+        f"norma del gradiente en la entrada: plana {g_plain[0]:.1e}, residual {g_residual[0]:.2f}"
+    )
+    print(
+        f"cada bloque plano multiplica la norma por {(g_plain[0] / g_plain[-1]) ** (1 / 15):.2f}"
+        " (media geométrica)"
+    )
+    ''',
     concepts=["A8"],
 )
 
@@ -1234,8 +1357,11 @@ nb.md(
 nb.code(
     """
     plain_he, residual_he = stacks(scale=1.0)
-    print(f"inicialización de He, norma del gradiente en la entrada: "
-          f"plana {gradient_norms(plain_he, x0)[0]:.2f}, residual {gradient_norms(residual_he, x0)[0]:.1f}")
+    print(
+        f"inicialización de He, norma del gradiente en la entrada: "
+        f"plana {gradient_norms(plain_he, x0)[0]:.2f}, "
+        f"residual {gradient_norms(residual_he, x0)[0]:.1f}"
+    )
     """,
     concepts=["A8"],
 )
@@ -1260,7 +1386,7 @@ nb.code(
     """
     for name in architectures.BUILDERS:
         if name not in rows:
-            build(name)                                  # el modelo se descarta: solo sus números
+            build(name)  # el modelo se descarta: solo sus números
     table = [rows[name] for name in architectures.BUILDERS]
     print(f"{'arquitectura':<12}{'capas':>6}{'parámetros':>14}{'multiplicaciones':>18}")
     for r in table:
@@ -1269,8 +1395,12 @@ nb.code(
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.6), sharey=True)
     ypos = np.arange(len(table))
     colors = ["tab:gray", "tab:red"] + ["tab:blue"] * 4 + ["tab:green"] + ["tab:purple"] * 5
-    for ax, key, label in zip(axes, ("depth", "params", "macs"),
-                              ("capas con pesos", "parámetros", "multiplicaciones por imagen")):
+    for ax, key, label in zip(
+        axes,
+        ("depth", "params", "macs"),
+        ("capas con pesos", "parámetros", "multiplicaciones por imagen"),
+        strict=True,
+    ):
         ax.barh(ypos, [getattr(r, key) for r in table], color=colors)
         ax.set_xlabel(label)
         ax.grid(alpha=0.3, axis="x", which="both")
@@ -1330,9 +1460,9 @@ nb.md(
 )
 
 nb.code(
-    """
+    '''
     def conv_params(c, d, k, bias=True, bn=False):
-        \"\"\"Parameters of a k x k convolution from c to d channels (+ batch norm: 2 per channel).\"\"\"
+        """Parameters of a k x k convolution from c to d channels (+ batch norm: 2 per channel)."""
         return d * (c * k * k + (1 if bias else 0)) + (2 * d if bn else 0)
 
 
@@ -1342,27 +1472,44 @@ nb.code(
     fcs = [(256 * 6 * 6, 4096), (4096, 4096), (4096, 1000)]
     tv_alexnet = sum(conv_params(*c) for c in convs) + sum(o * (i + 1) for i, o in fcs)
 
+
     # GoogLeNet de torchvision: convoluciones sin sesgo + batch norm, y 3 x 3 en vez de 5 x 5
     def bn_conv(c, d, k):
         return conv_params(c, d, k, bias=False, bn=True)
 
-    inception_table = [                                  # tabla 1 del artículo: bloques 3a a 5b
-        (64, 96, 128, 16, 32, 32), (128, 128, 192, 32, 96, 64),
-        (192, 96, 208, 16, 48, 64), (160, 112, 224, 24, 64, 64), (128, 128, 256, 24, 64, 64),
-        (112, 144, 288, 32, 64, 64), (256, 160, 320, 32, 128, 128),
-        (256, 160, 320, 32, 128, 128), (384, 192, 384, 48, 128, 128),
+
+    inception_table = [  # tabla 1 del artículo: bloques 3a a 5b
+        (64, 96, 128, 16, 32, 32),
+        (128, 128, 192, 32, 96, 64),
+        (192, 96, 208, 16, 48, 64),
+        (160, 112, 224, 24, 64, 64),
+        (128, 128, 256, 24, 64, 64),
+        (112, 144, 288, 32, 64, 64),
+        (256, 160, 320, 32, 128, 128),
+        (256, 160, 320, 32, 128, 128),
+        (384, 192, 384, 48, 128, 128),
     ]
     stem = bn_conv(3, 64, 7) + bn_conv(64, 64, 1) + bn_conv(64, 192, 3)
     blocks, c = 0, 192
     for a, r3, b, r5, e, pp in inception_table:
-        blocks += (bn_conv(c, a, 1) + bn_conv(c, r3, 1) + bn_conv(r3, b, 3)   # 3 x 3 ...
-                   + bn_conv(c, r5, 1) + bn_conv(r5, e, 3) + bn_conv(c, pp, 1))  # ... y 3 x 3
+        blocks += (
+            bn_conv(c, a, 1)
+            + bn_conv(c, r3, 1)
+            + bn_conv(r3, b, 3)  # 3 x 3 ...
+            + bn_conv(c, r5, 1)
+            + bn_conv(r5, e, 3)  # ... y 3 x 3
+            + bn_conv(c, pp, 1)
+        )
         c = a + b + e + pp
     tv_googlenet = stem + blocks + 1000 * (c + 1)
-    for name, ours, theirs in (("AlexNet", rows["alexnet"].params, tv_alexnet),
-                               ("GoogLeNet", rows["googlenet"].params, tv_googlenet)):
-        print(f"{name:<10} artículo (cnncourse) {spaced(ours):>11}   torchvision {spaced(theirs):>11}")
-    """,
+    for name, ours, theirs in (
+        ("AlexNet", rows["alexnet"].params, tv_alexnet),
+        ("GoogLeNet", rows["googlenet"].params, tv_googlenet),
+    ):
+        print(
+            f"{name:<10} artículo (cnncourse) {spaced(ours):>11}   torchvision {spaced(theirs):>11}"
+        )
+    ''',
     concepts=["A5", "A7"],
 )
 

@@ -13,6 +13,13 @@ outputs or execution counts and with nbgrader metadata (schema_version 3):
 Concept ids from OUTLINE.md go in ``metadata["concepts"]``.
 
 Run ``python notebooks/_build/build_all.py`` after editing a build script.
+
+The notebooks are linted like the rest of the code (``ruff check`` and ``ruff format
+--check``; ``notebooks/ruff.toml`` formats their cells at 96 columns, so that the cell
+strings, indented by 4 here, fit in 100). Write code cells as ruff formats them: after
+building, ``ruff format --diff notebooks/*.ipynb`` shows what to change in the script.
+Cell strings hold the code verbatim: raw strings when it has a backslash, and single
+quotes (three of them) when it has a docstring.
 """
 
 from __future__ import annotations
@@ -84,8 +91,9 @@ class Notebook:
         src = textwrap.dedent(src).strip("\n")
         if not re.match(r'^"""', src):
             raise ValueError(f"test cell {grade_id} must open with a one-line docstring")
-        nbg = self._nbgrader(self._grade_id(grade_id, "tests"), grade=True, locked=True,
-                             points=points)
+        nbg = self._nbgrader(
+            self._grade_id(grade_id, "tests"), grade=True, locked=True, points=points
+        )
         return self._add(nbformat.v4.new_code_cell(src), concepts, nbg)
 
     def to_notebook(self):
