@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -146,3 +147,104 @@ def tagged_concepts(names=COURSE_NOTEBOOKS) -> set[str]:
         for cell in load(name).cells:
             tags.update(cell.metadata.get("concepts", []))
     return tags
+
+
+# --------------------------------------------------------------------------------------
+# Shared by the per-notebook test files (test_notebook_04.py, ...)
+# --------------------------------------------------------------------------------------
+def structure_problems(name: str, prefix: str, exercises: dict[str, int]) -> list[str]:
+    """What breaks the course's notebook pattern in ``name`` ([] when nothing does).
+
+    Goals first, a locked setup cell that imports the checks, a summary last; every
+    solution cell introduced by a ✏️ statement and followed by its locked, graded test
+    cell (one-line docstring, a visible hint from ``checks``, a hidden block that calls
+    the trusted checks); the exercises and their points are ``exercises``.
+    """
+    cells = load(name).cells
+    out = []
+    ids = [nbgrader_meta(c)["grade_id"] for c in cells if nbgrader_meta(c)]
+    if len(ids) != len(set(ids)):
+        out.append("duplicate grade_ids")
+    first, setup, last = (nbgrader_meta(cells[k]) for k in (0, 1, -1))
+    if first.get("grade_id") != f"{prefix}-md-goals" or "**Objetivos.**" not in cells[0].source:
+        out.append("the first cell is not the goals cell")
+    if setup.get("grade_id") != f"{prefix}-setup" or not setup.get("locked"):
+        out.append("the second cell is not the locked setup cell")
+    if "import cnncourse._grading as checks  # pistas de los tests" not in cells[1].source:
+        out.append("the setup cell does not import the checks")
+    if last.get("grade_id") != f"{prefix}-md-summary" or not cells[-1].source.startswith(
+        "## Resumen"
+    ):
+        out.append("the last cell is not the summary")
+    found = {}
+    for i, cell in enumerate(cells):
+        meta = nbgrader_meta(cell)
+        if not meta.get("solution"):
+            continue
+        gid, test = meta["grade_id"], cells[i + 1]
+        tmeta = nbgrader_meta(test)
+        lines = test.source.splitlines()
+        checks = [
+            (not meta["grade"] and not meta["locked"], "solution cell graded or locked"),
+            (tmeta.get("grade_id") == f"test_{gid}", "not followed by its test cell"),
+            (tmeta.get("grade") and tmeta.get("locked"), "test cell not graded and locked"),
+            (lines[0].startswith('"""') and lines[0].endswith('"""'), "no one-line docstring"),
+            ("### BEGIN HIDDEN TESTS" in test.source, "no hidden block"),
+            ("_grading.trusted(globals()).hidden_" in test.source, "hidden block not trusted"),
+            ("checks.explain_" in test.source, "the visible test gives no hint"),
+            (cells[i - 1].cell_type == "markdown" and "✏️" in cells[i - 1].source, "no ✏️"),
+        ]
+        out += [f"{gid}: {why}" for ok, why in checks if not ok]
+        found[gid] = tmeta.get("points")
+    if found != exercises:
+        out.append(f"exercises and points {found} != {exercises}")
+    return out
+
+
+def wrong_answer_problems(name, wrong, right=None, timeout: int = 180) -> list[str]:
+    """Run ``name`` once; after it, each wrong answer then its exercise's test cell.
+
+    ``wrong``: {grade_id: {variant: (source, Spanish phrase the test must print)}};
+    ``right``: {grade_id: source} of correct answers written differently, which must
+    pass. Returns the problems ([] when every wrong answer fails naming its mistake).
+    """
+    nb = load(name)
+    base_len = len(nb.cells)
+    probes = []  # (index of the probe's test cell, exercise, variant, phrase or None)
+    for grade_id, variants in wrong.items():
+        solution = cell_by_id(nb, grade_id)
+        test = nb.cells[index_of(nb, grade_id) + 1]
+        variants = dict(variants)
+        if right and grade_id in right:
+            variants["right_but_different"] = (right[grade_id], None)
+        for variant, (source, phrase) in variants.items():
+            src = textwrap.dedent(source).strip("\n")
+            nb.cells += [nbformat.v4.new_code_cell(src), nbformat.v4.new_code_cell(test.source)]
+            probes.append((len(nb.cells) - 1, grade_id, variant, phrase))
+        nb.cells.append(nbformat.v4.new_code_cell(solution.source))  # restore
+    for k, cell in enumerate(nb.cells[base_len:]):
+        cell.id = f"probe-{k}"
+    done = execute(nb, timeout=timeout)
+    base_errors = [c.id for c in done.cells[:base_len] if errors(c)]
+    if base_errors:
+        return [f"the solution form failed in {base_errors}"]
+    problems = []
+    for idx, grade_id, variant, phrase in probes:
+        errs = errors(done.cells[idx])
+        label = f"{grade_id}/{variant}"
+        if phrase is None:
+            if errs:
+                problems.append(f"{label}: a right answer failed: {errs[0].evalue}")
+        elif not errs:
+            problems.append(f"{label}: passed its test")
+        elif phrase not in errs[0].evalue:
+            problems.append(f"{label}: message lacks {phrase!r}: {errs[0].ename}: {errs[0].evalue}")
+    return problems
+
+
+def cheat_result(name: str, grade_id: str, source: str):
+    """(errors of the test cell, its score) when ``source`` replaces the solution of
+    ``grade_id`` in a fresh kernel (the notebook is run up to that test cell)."""
+    src = textwrap.dedent(source).strip("\n")
+    done = execute(truncated(with_solution(load(name), grade_id, src), f"test_{grade_id}"))
+    return errors(done.cells[-1]), scores(done)[f"test_{grade_id}"][0]

@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import textwrap
 
-import nbformat
 import pytest
 from _nbutils import (
     cell_by_id,
-    errors,
-    execute,
-    index_of,
+    cheat_result,
     load,
-    scores,
-    truncated,
-    with_solution,
+    structure_problems,
+    wrong_answer_problems,
 )
 
+PREFIX = "nb05"
+TIMEOUT = 180  # seconds for the notebook and all its probes
 NAME = "05_pooling.ipynb"
 EXERCISES = {  # solution grade_id: points
     "pool2d_loops": 3,
@@ -37,45 +35,13 @@ def _src(text: str) -> str:
     return textwrap.dedent(text).strip("\n")
 
 
-def _nbgrader(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
-
-
 # --------------------------------------------------------------------------------------
 # Static checks
 # --------------------------------------------------------------------------------------
 
 
 def test_nbgrader_structure():
-    nb = load(NAME)
-    cells = nb.cells
-    ids = [_nbgrader(c)["grade_id"] for c in cells if _nbgrader(c)]
-    assert len(ids) == len(set(ids)), "duplicate grade_ids"
-    assert (
-        _nbgrader(cells[0])["grade_id"] == "nb05-md-goals" and "**Objetivos.**" in cells[0].source
-    )
-    setup = cells[1]
-    assert _nbgrader(setup)["grade_id"] == "nb05-setup" and _nbgrader(setup)["locked"]
-    assert "import cnncourse._grading as checks  # pistas de los tests" in setup.source
-    assert _nbgrader(cells[-1])["grade_id"] == "nb05-md-summary"
-    assert cells[-1].source.startswith("## Resumen")
-    solutions = {}
-    for i, cell in enumerate(cells):
-        meta = _nbgrader(cell)
-        if not meta.get("solution"):
-            continue
-        assert not meta["grade"] and not meta["locked"]
-        test = cells[i + 1]
-        tmeta = _nbgrader(test)
-        assert tmeta["grade_id"] == f"test_{meta['grade_id']}"
-        assert tmeta["grade"] and tmeta["locked"]
-        assert test.source.startswith('"""') and test.source.splitlines()[0].endswith('"""')
-        hidden = "_grading.trusted(globals()).hidden_"
-        assert "### BEGIN HIDDEN TESTS" in test.source and hidden in test.source
-        assert "checks.explain_" in test.source, "visible tests give hints from checks"
-        solutions[meta["grade_id"]] = tmeta["points"]
-        assert cells[i - 1].cell_type == "markdown" and "✏️" in cells[i - 1].source
-    assert solutions == EXERCISES
+    assert not structure_problems(NAME, PREFIX, EXERCISES)
 
 
 def test_concepts_tagged():
@@ -345,39 +311,8 @@ RIGHT = {
 
 def test_wrong_answers_fail_and_name_the_mistake():
     """One kernel: run the notebook, then each wrong answer followed by its test cell."""
-    nb = load(NAME)
-    base_len = len(nb.cells)
-    probes = []  # (index of the probe's test cell, exercise, variant, phrase or None)
-    for grade_id in EXERCISES:
-        solution = cell_by_id(nb, grade_id)
-        test = nb.cells[index_of(nb, grade_id) + 1]
-        variants = dict(WRONG[grade_id])
-        if grade_id in RIGHT:
-            variants["right_but_different"] = (RIGHT[grade_id], None)
-        for variant, (source, phrase) in variants.items():
-            nb.cells += [
-                nbformat.v4.new_code_cell(_src(source)),
-                nbformat.v4.new_code_cell(test.source),
-            ]
-            probes.append((len(nb.cells) - 1, grade_id, variant, phrase))
-        nb.cells.append(nbformat.v4.new_code_cell(solution.source))  # restore
-    for k, cell in enumerate(nb.cells[base_len:]):
-        cell.id = f"probe-{k}"
-    done = execute(nb)
-    base_errors = [c.id for c in done.cells[:base_len] if errors(c)]
-    assert not base_errors, f"the solution form failed in {base_errors}"
-    problems = []
-    for idx, grade_id, variant, phrase in probes:
-        errs = errors(done.cells[idx])
-        label = f"{grade_id}/{variant}"
-        if phrase is None:
-            if errs:
-                problems.append(f"{label}: a right answer failed: {errs[0].evalue}")
-            continue
-        if not errs:
-            problems.append(f"{label}: passed its test")
-        elif phrase not in errs[0].evalue:
-            problems.append(f"{label}: message lacks {phrase!r}: {errs[0].ename}: {errs[0].evalue}")
+    assert set(WRONG) == set(EXERCISES), "every exercise has its wrong answers"
+    problems = wrong_answer_problems(NAME, WRONG, RIGHT, timeout=TIMEOUT)
     assert not problems, "\n".join(problems)
 
 
@@ -438,7 +373,6 @@ CHEATS = {
 @pytest.mark.parametrize("cheat", sorted(CHEATS))
 def test_cheating_submission_scores_zero(cheat):
     grade_id, source = CHEATS[cheat]
-    nb = truncated(with_solution(load(NAME), grade_id, _src(source)), f"test_{grade_id}")
-    done = execute(nb)
-    assert errors(done.cells[-1]), f"cheat {cheat!r} passed the test cell of {grade_id}"
-    assert scores(done)[f"test_{grade_id}"][0] == 0
+    errs, score = cheat_result(NAME, grade_id, source)
+    assert errs, f"cheat {cheat!r} passed the test cell of {grade_id}"
+    assert score == 0
