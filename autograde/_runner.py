@@ -1,9 +1,10 @@
 """Execute one prepared notebook, cell by cell, and report what happened.
 
 This file runs *inside* the sandbox (bubblewrap + rlimits), as a plain script:
-``python _runner.py IN.ipynb OUT.ipynb`` with a JSON configuration on the first
-line of stdin. It depends only on nbformat and nbclient, so it never imports the
-grader (nor anything that knows where the gradebook or hidden tests live).
+``python _runner.py`` reading a JSON configuration line and then the prepared
+notebook from stdin, so the hidden tests are never in a file student code can
+read. It depends only on nbformat and nbclient, so it never imports the grader
+(nor anything that knows where the gradebook or hidden tests live).
 
 What it does, and why it is not ``nbclient.execute``:
 
@@ -18,9 +19,10 @@ What it does, and why it is not ``nbclient.execute``:
 * After every cell an injected, randomly named check compares the identity of
   the functions in numpy, numpy.testing, math, builtins and cnncourse with a
   snapshot taken before any student code ran: rebinding any of them is recorded.
-* The executed notebook is written to OUT, and an HMAC of its bytes (keyed with a
-  secret read from stdin) is printed, so the parent can tell a notebook written
-  by this runner from one forged by student code.
+* The executed notebook is printed on stdout, followed by a line with an HMAC of
+  its bytes (keyed with a secret read from stdin) and its length, so the parent
+  can tell a notebook written by this runner from one forged by student code.
+  The kernel's stdout is /dev/null: only the runner writes there.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 
@@ -241,7 +245,8 @@ class Runner:
     async def _session(self, code_cells) -> bool:
         client = self._client()
         client.km = client.create_kernel_manager()
-        await client.async_start_new_kernel()
+        # the kernel's stdout is not ours: only the runner writes the result there
+        await client.async_start_new_kernel(stdout=subprocess.DEVNULL)
         await client.async_start_new_kernel_client()
         try:
             base = await self._silent(
@@ -332,15 +337,30 @@ class Runner:
                 pass
 
 
+def _disk_usage(cfg: dict) -> dict | None:
+    """How full the work directory's file system is (the size-limited tmpfs)."""
+    if not cfg.get("disk_cap"):
+        return None
+    try:
+        st = os.statvfs(".")
+    except OSError:
+        return None
+    size = st.f_blocks * st.f_frsize
+    free = st.f_bavail * st.f_frsize
+    return {"size_mb": round(size / 2**20, 1), "free_mb": round(free / 2**20, 1)}
+
+
 def main() -> int:
     _set_not_dumpable()
-    src, dst = sys.argv[1], sys.argv[2]
-    cfg = json.loads(sys.stdin.readline())
+    cfg = json.loads(sys.stdin.buffer.readline())
     key = cfg.pop("key").encode()
+    nb_text = sys.stdin.buffer.read().decode()
     import nbformat
 
-    nb = nbformat.read(src, as_version=4)
-    os.unlink(src)  # the prepared notebook holds the hidden tests: not on disk while code runs
+    nb = nbformat.reads(nb_text, as_version=4)
+    del nb_text
+    for name, src in (cfg.get("seeds") or {}).items():
+        shutil.copytree(src, name, dirs_exist_ok=True)
     runner = Runner(nb, cfg)
     t0 = time.monotonic()
     asyncio.run(runner.run())
@@ -351,13 +371,14 @@ def main() -> int:
         "sessions": runner.sessions,
         "numba": runner.numba,
         "seconds": round(time.monotonic() - t0, 2),
+        "disk": _disk_usage(cfg),
     }
     data = nbformat.writes(nb).encode()
-    with open(dst, "wb") as fh:
-        fh.write(data)
     mac = hmac.new(key, data, hashlib.sha256).hexdigest()
-    sys.stdout.write(f"\nAUTOGRADE-HMAC {mac}\n")
-    sys.stdout.flush()
+    out = sys.stdout.buffer
+    out.write(data)
+    out.write(f"\nAUTOGRADE-RESULT {mac} {len(data)}\n".encode())
+    out.flush()
     return 0
 
 

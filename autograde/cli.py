@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import sandbox
 from .course import DEFAULT_NOTEBOOKS, Course, GradingError, collect, discover_notebooks, release
+from .lock import LOCK_NAME, course_lock
 
 DEFAULT_COURSE = Path("out") / "course"
 DEFAULT_DEMO = Path("out") / "demo"
@@ -49,6 +50,10 @@ def _add_grading(p: argparse.ArgumentParser, cell_timeout: float = 30.0) -> None
                    help="wall-clock seconds per notebook (default 600)")  # fmt: skip
     g.add_argument("--memory-mb", type=int, default=3072, help="memory cap per process (MiB)")
     g.add_argument("--cpu-seconds", type=int, default=600, help="CPU-time cap per process")
+    g.add_argument("--disk-mb", type=int, default=1024,
+                   help="disk space a notebook may write (MiB; the sandbox's tmpfs)")  # fmt: skip
+    g.add_argument("--max-processes", type=int, default=256,
+                   help="processes and threads per notebook (pids cgroup)")  # fmt: skip
     g.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto",
                    help="bubblewrap isolation (auto: use it when available)")  # fmt: skip
     g.add_argument("--keep-work", action="store_true", help="keep sandbox work dirs")
@@ -65,6 +70,8 @@ def _settings(args):
         notebook_timeout=args.notebook_timeout,
         memory_mb=args.memory_mb,
         cpu_seconds=args.cpu_seconds,
+        disk_mb=args.disk_mb,
+        max_processes=args.max_processes,
     )
     return Settings(
         limits=limits,
@@ -97,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_grading(p)
     p.add_argument("--force", action="store_true", help="regrade even unchanged submissions")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--wait", action="store_true",
+                   help="if the course is being graded, wait (default: stop)")  # fmt: skip
 
     p = sub.add_parser("feedback", help="write HTML feedback for every graded submission")
     _add_course(p)
@@ -158,21 +167,25 @@ def _dispatch(args) -> int:
         return demo(args)
     course = _course(args)
     if args.command == "release":
-        release(course, args.notebooks)
+        with course_lock(course.root):
+            release(course, args.notebooks)
         return 0
     if args.command == "collect":
         roster = None
         if args.roster:
             roster = [ln.split(",")[0].strip() for ln in args.roster.read_text().splitlines()]
             roster = [r for r in roster if r and not r.startswith("#")]
-        collect(course, args.src, roster)
+        with course_lock(course.root):
+            collect(course, args.src, roster)
         return 0
     if args.command == "grade":
         from .grading import grade
         from .report import status_table
 
         t0 = time.monotonic()
-        results = grade(course, _settings(args), students=args.student, force=args.force)
+        results = grade(
+            course, _settings(args), students=args.student, force=args.force, wait=args.wait
+        )
         print(status_table(results))
         print(f"graded in {time.monotonic() - t0:.1f} s")
         return 0
@@ -195,15 +208,26 @@ def _dispatch(args) -> int:
 
 
 def demo(args) -> int:
+    root = args.course_dir.resolve()
+    with course_lock(root):
+        return _demo(args, root)
+
+
+def _demo(args, root: Path) -> int:
     from .demo.make_demo import expected, make_demo
     from .feedback import write_feedback
     from .grading import grade
     from .report import status_table, write_report
     from .toy import write_toy
 
-    root = args.course_dir.resolve()
-    if root.exists() and not args.resume:
-        shutil.rmtree(root)
+    if not args.resume:  # a fresh course directory; the lock file we hold stays
+        for entry in root.iterdir():
+            if entry.name == LOCK_NAME:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
     notebooks = args.notebooks
     if not discover_notebooks(notebooks):
         notebooks = root / "toy_notebooks"

@@ -13,7 +13,8 @@ Layout of a course directory (nbgrader's own conventions where they exist)::
     feedback/<s>/<a>.html       what students get back
     reports/                    grades.csv, summary.csv, needs_review.csv, PNG plots
     grading_state.json          resumable grading state (atomic writes)
-    work/<s>/<a>/               one sandbox work dir per submission
+    work/<run>/<s>-<a>-*/       one folder per grading run, one per job in it
+    .grading.lock               held by the one grading run at work here (``lock``)
 
 One assignment per course notebook: every ``notebooks/NN_*.ipynb`` with nbgrader
 metadata is an assignment named after the notebook's stem (``01_conv1d``), holding
@@ -148,9 +149,6 @@ class Course:
 
     def autograded(self, student: str, assignment: str) -> Path:
         return self.root / "autograded" / student / assignment / f"{assignment}.ipynb"
-
-    def workdir(self, student: str, assignment: str) -> Path:
-        return self.root / "work" / student / assignment
 
     def feedback(self, student: str, assignment: str) -> Path:
         return self.root / "feedback" / student / f"{assignment}.html"

@@ -12,18 +12,29 @@ Only the main thread touches the gradebook and the state file, in the order jobs
 finish; a job's state entry is written (atomically) after its gradebook commit,
 so a run killed at any moment and started again regrades at most the jobs that
 were in flight and ends with the same gradebook.
+
+One run per course at a time (``lock.course_lock``); every run works in a folder
+of its own (``work/<run id>/``), one subfolder per job. A ``grader_error`` (the
+grader failed, not the student) never replaces a valid earlier grade: the
+earlier result stays in the gradebook and the state file, marked for a retry,
+and the run reports it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
 
 from . import job, sandbox
 from .caches import warm_matplotlib_cache, warm_numba_cache
 from .course import Course, atomic_write_json
 from .gradebook import in_gradebook, write_gradebook
+from .lock import course_lock
+from .pids import process_cap
 from .prepare import load_template
 from .results import JobResult, load_state
 
@@ -38,7 +49,14 @@ def grade(
     assignments: list[str] | None = None,
     force: bool = False,
     log=print,
+    wait: bool = False,
 ) -> list[JobResult]:
+    """Grade the course's submissions; one run per course at a time (else ``CourseBusy``)."""
+    with course_lock(course.root, wait=wait, log=log):
+        return _grade(course, settings, students, assignments, force, log)
+
+
+def _grade(course, settings, students, assignments, force, log) -> list[JobResult]:
     from nbgrader.api import Gradebook
 
     all_students = sorted(students or course.manifest()["students"])
@@ -60,6 +78,8 @@ def grade(
                 )
                 prev = state["jobs"].get(key)
                 unchanged = prev and prev.get("hash") == job_hash
+                # a grader error (kept earlier grade or not) is always tried again
+                unchanged = unchanged and not prev.get("retry") and prev["status"] != "grader_error"
                 if not force and unchanged and in_gradebook(gradebook, prev):
                     results[key] = JobResult.from_json(prev)
                     continue
@@ -72,9 +92,13 @@ def grade(
             course.submission_info(student, assignment).get("status") in _RUNNABLE
             for student, assignment, _ in todo
         )
-        cache = warm_numba_cache(course, log) if (needs_kernel and settings.warm_numba) else None
+        cap = process_cap(settings.limits.max_processes, workers)
+        log(cap.describe())
+        ctx = job.RunContext(mode, _run_dir(course), cap, hide=job.hide_list(course))
+        if needs_kernel and settings.warm_numba:
+            ctx.numba_cache = warm_numba_cache(course, log)
         if needs_kernel:
-            warm_matplotlib_cache(course, log)
+            ctx.mpl_cache = warm_matplotlib_cache(course, log)
         bar = _progress(len(todo), settings.progress)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {
@@ -85,8 +109,7 @@ def grade(
                     assignment,
                     templates[assignment],
                     settings,
-                    mode,
-                    cache,
+                    ctx,
                     job_hash,
                 ): (student, assignment, job_hash)
                 for student, assignment, job_hash in todo
@@ -106,9 +129,19 @@ def grade(
                             job_hash,
                             [repr(exc)[:500]],
                         )
-                    write_gradebook(gradebook, r)
-                    results[key] = r
-                    state["jobs"][key] = r.to_json()
+                    entry = r.to_json()
+                    kept = _earlier_grade(state["jobs"].get(key), r, gradebook)
+                    if kept is not None:  # the grader failed: keep the valid grade
+                        entry = dict(kept, retry=True, last_error=_error_info(r))
+                        log(
+                            f"grader error on {key}: kept the earlier grade "
+                            f"({kept['status']}, {kept['score']:g}/{kept['max_score']:g}); "
+                            "it is retried on the next run"
+                        )
+                    else:
+                        write_gradebook(gradebook, r)
+                    results[key] = JobResult.from_json(entry)
+                    state["jobs"][key] = entry
                     atomic_write_json(course.state_path, state)
                     bar.update(1)
                     bar.set_postfix_str(f"{key}: {r.status}", refresh=False)
@@ -116,6 +149,9 @@ def grade(
                 for f in futures:
                     f.cancel()
                 raise
+            finally:
+                if not settings.keep_work:
+                    shutil.rmtree(ctx.run_dir, ignore_errors=True)
         bar.close()
         # students or notebooks graded earlier but no longer collected stay in the state
     state["last_run"] = {
@@ -126,6 +162,30 @@ def grade(
     atomic_write_json(course.state_path, state)
     _log_numba(results.values(), log)
     return [results[k] for k in sorted(results)]
+
+
+def _run_dir(course: Course) -> Path:
+    """A private folder for this run's jobs: two runs never share a work directory."""
+    base = course.root / "work"
+    base.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path(tempfile.mkdtemp(prefix=f"run-{stamp}-{os.getpid()}-", dir=base))
+
+
+def _earlier_grade(prev: dict | None, result: JobResult, gradebook) -> dict | None:
+    """The valid earlier result to keep when the grader failed on this job, else None."""
+    if result.status != "grader_error" or not prev:
+        return None
+    if prev.get("status") == "grader_error" or not in_gradebook(gradebook, prev):
+        return None
+    return {k: v for k, v in prev.items() if k not in ("retry", "last_error")}
+
+
+def _error_info(result: JobResult) -> dict:
+    return {
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "notes": result.notes[-3:],
+    }
 
 
 def _log_numba(results, log) -> None:

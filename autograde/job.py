@@ -2,20 +2,18 @@
 
 ``grade_one`` runs in a worker thread and never touches the gradebook: it reads
 the submission (unreadable: *corrupt*), prepares it from the template
-(``prepare``), runs it with ``sandbox.RUNNER`` in a private work directory
-(``sandbox``), checks the executed notebook's HMAC, and scores it (``scoring``).
-``job_hash`` names a job's inputs, so an unchanged job is not graded again.
+(``prepare``), runs it with ``sandbox.RUNNER`` in the sandbox (``sandbox``), with
+a folder of its own under the run's folder and its own process cap (``pids``),
+and scores the executed notebook (``scoring``). ``job_hash`` names a job's
+inputs, so an unchanged job is not graded again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
-import os
-import re
 import shutil
-import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -26,12 +24,14 @@ from nbgrader import utils as nbutils
 
 from . import __version__, sandbox
 from .course import REPO_ROOT, Course
+from .pids import ProcessCap
 from .prepare import Template, prepare
 from .results import JobResult, TestResult
 from .scoring import score
 from .statuses import NOT_HANDED_IN
 
-_HMAC_LINE = re.compile(r"AUTOGRADE-HMAC ([0-9a-f]{64})")
+# what the runner's stderr says when the sandbox's disk (its tmpfs) is full
+_DISK_FULL = ("No space left on device", "File too large")
 
 
 @dataclass
@@ -46,6 +46,18 @@ class Settings:
     def fingerprint(self) -> str:
         lim = asdict(self.limits)
         return json.dumps({"limits": lim, "version": __version__}, sort_keys=True)
+
+
+@dataclass
+class RunContext:
+    """What the jobs of one grading run share."""
+
+    mode: str  # "bwrap" | "none"
+    run_dir: Path  # private folder of this run: one subfolder per job
+    cap: ProcessCap
+    numba_cache: Path | None = None
+    mpl_cache: Path | None = None
+    hide: list[Path] = field(default_factory=list)
 
 
 def job_hash(
@@ -98,8 +110,7 @@ def grade_one(
     assignment: str,
     template: Template,
     settings: Settings,
-    mode: str,
-    numba_cache: Path | None,
+    ctx: RunContext,
     job_hash: str,
 ) -> JobResult:
     """Grade one submission (runs in a worker thread; no gradebook access here)."""
@@ -128,16 +139,22 @@ def grade_one(
     if collected == "renamed":
         flags.append("renamed")
         notes.append(f"handed in as {info.get('original_name')!r}")
-    work = _make_workdir(course, student, assignment, prep.nb, numba_cache)
-    executed, run = _run_sandboxed(course, work, prep.nb, settings, mode, numba_cache is not None)
-    if executed is None:
-        if run.wall_timeout:
-            status = "wall_timeout"
-        else:
-            status = "grader_error"
-            notes.append(f"runner exit {run.returncode}: {run.stderr.strip()[-400:]}")
+    host = Path(tempfile.mkdtemp(prefix=f"{student}-{assignment}-", dir=ctx.run_dir))
+    try:
+        run = _run_sandboxed(prep.nb, host, settings, ctx)
+    finally:
         if not settings.keep_work:
-            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(host, ignore_errors=True)
+    if run.process_hits:
+        peak = f"peak {run.process_peak} " if run.process_peak is not None else ""
+        notes.append(
+            f"process cap: {run.process_hits} forks or threads refused "
+            f"({peak}of {settings.limits.max_processes} tasks)"
+        )
+    if not run.verified:
+        status = _failed_run_status(run)
+        if status == "grader_error":
+            notes.append(f"runner exit {run.returncode}: {run.stderr.strip()[-400:]}")
         return static_result(
             student,
             assignment,
@@ -149,15 +166,16 @@ def grade_one(
             seconds=run.seconds,
             timestamp=timestamp,
         )
+    executed = nbformat.reads(run.output.decode(), as_version=4)
     dst = course.autograded(student, assignment)
     dst.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(executed, dst)
-    if not settings.keep_work:
-        shutil.rmtree(work, ignore_errors=True)
+    run_meta = dict(executed.metadata.get("autograde_run", {}))
+    run_meta["process_hits"] = run.process_hits
     return score(
         executed,
         template,
-        executed.metadata.get("autograde_run", {}),
+        run_meta,
         student=student,
         assignment=assignment,
         job_hash=job_hash,
@@ -169,87 +187,43 @@ def grade_one(
     )
 
 
-def _make_workdir(
-    course: Course, student: str, assignment: str, nb, numba_cache: Path | None
-) -> Path:
-    """A fresh private directory with the prepared notebook and copies of the caches."""
-    work = course.workdir(student, assignment)
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    os.chmod(work, 0o700)
-    nbformat.write(nb, work / "in.ipynb")
-    if numba_cache is not None:
-        shutil.copytree(numba_cache, work / ".numba_cache")
-    mpl = course.root / "mplconfig"
-    if mpl.is_dir():
-        shutil.copytree(mpl, work / ".mpl")
-    return work
+def _failed_run_status(run: sandbox.RunResult) -> str:
+    """Why no executed notebook came back: a limit the submission hit, or the grader."""
+    if run.wall_timeout:
+        return "wall_timeout"
+    if run.process_hits:
+        return "process_limit"
+    if any(s in run.stderr for s in _DISK_FULL):
+        return "disk_limit"
+    return "grader_error"
 
 
-def _run_sandboxed(
-    course: Course, work: Path, nb, settings: Settings, mode: str, with_numba_cache: bool
-) -> tuple[nbformat.NotebookNode | None, sandbox.RunResult]:
-    """Run ``work/in.ipynb``; the executed notebook if its HMAC verifies, else None."""
-    argv = [sys.executable, str(sandbox.RUNNER), "in.ipynb", "out.ipynb"]
-    cmd, wd_inside = sandbox.build_command(
-        argv, work, mode, hide=_hide_list(course), keep=_keep_list()
-    )
-    cache_inside = f"{wd_inside}/.numba_cache" if with_numba_cache else None
-    env = sandbox.kernel_env(wd_inside, cache_inside)
-    key = os.urandom(32).hex()
+def _run_sandboxed(nb, host: Path, settings: Settings, ctx: RunContext) -> sandbox.RunResult:
+    """Run the prepared notebook in the sandbox, with a process cap of its own."""
     graded = [i for i, c in enumerate(nb.cells) if nbutils.is_grade(c)]
     cfg = {
-        "key": key,
         "cell_timeout": settings.limits.cell_timeout,
         "probe_timeout": settings.limits.probe_timeout,
         # cells after the last test cannot change a score: not run
         "stop_after": max(graded) if graded else None,
     }
-    run = sandbox.run_limited(cmd, env, work, settings.limits, json.dumps(cfg) + "\n")
-    out_path = work / "out.ipynb"
-    m = _HMAC_LINE.search(run.stdout)
-    if out_path.is_file() and m and not run.wall_timeout:
-        data = out_path.read_bytes()
-        mac = hmac.new(key.encode(), data, hashlib.sha256).hexdigest()
-        if hmac.compare_digest(mac, m.group(1)):
-            return nbformat.reads(data.decode(), as_version=4), run
-    return None, run
+    seeds = {".numba_cache": ctx.numba_cache, ".mpl": ctx.mpl_cache}
+    return sandbox.run_notebook(
+        nb, cfg, host, ctx.mode, settings.limits, seeds=seeds, hide=ctx.hide, cap=ctx.cap.job()
+    )
 
 
-def _keep_list() -> list[Path]:
-    """What the kernel needs to see: the interpreter, the library and the runner."""
-    return [
-        Path(sys.prefix).resolve(),
-        Path(sys.base_prefix).resolve(),
-        Path(sys.executable).resolve(),
-        (REPO_ROOT / "cnncourse").resolve(),
-        sandbox.RUNNER.resolve(),
-    ]
+def hide_list(course: Course) -> list[Path]:
+    """Folders the kernel must never see, should one lie inside a mounted path.
 
-
-def _hide_list(course: Course) -> list[Path]:
-    """What the kernel must not see: the course, the tests, the source notebooks..."""
-    course_settings = course.settings()
-    hide = [
-        course.root,
-        REPO_ROOT / "notebooks",
-        REPO_ROOT / ".git",
-        REPO_ROOT / "tests",
-        REPO_ROOT / "autograde" / "demo",
-        REPO_ROOT / "out",
-        Path.home(),
-    ]
-    if course_settings.get("notebooks_dir"):
-        hide.append(Path(course_settings["notebooks_dir"]))
+    The sandbox is an allowlist (``sandbox.interpreter_paths``); this list is a
+    second line for the case where the course, the source notebooks or the
+    gradebook live inside the interpreter's prefix (a virtualenv in the course).
+    """
+    hide = [course.root, REPO_ROOT / "notebooks", REPO_ROOT / ".git", REPO_ROOT / "tests"]
+    notebooks_dir = course.settings().get("notebooks_dir")
+    if notebooks_dir:
+        hide.append(Path(notebooks_dir))
     if course.sqlite_dir():
         hide.append(course.sqlite_dir())
-    # never hide what the kernel needs: the interpreter and the library
-    keep = _keep_list()
-    out = []
-    for path in hide:
-        path = path.resolve()
-        if any(k == path or path in k.parents for k in keep):
-            continue
-        out.append(path)
-    return out
+    return [p.resolve() for p in hide]

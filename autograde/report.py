@@ -146,7 +146,7 @@ def status_table(results: list[JobResult]) -> str:
             if r is None:
                 row.append("-")
                 continue
-            mark = "!" if r.needs_review else ""
+            mark = ("!" if r.needs_review else "") + ("*" if r.retry else "")
             row.append(f"{r.status}{mark} {r.score:g}/{r.max_score:g}")
             tot += r.score
             mx += r.max_score
@@ -158,4 +158,6 @@ def status_table(results: list[JobResult]) -> str:
     for row in body:
         lines.append("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
     lines.append("(! = needs a person: see reports/needs_review.csv)")
+    if any(r.retry for r in results):
+        lines.append("(* = the grader failed here: the earlier grade is kept and retried next run)")
     return "\n".join(lines)

@@ -13,6 +13,11 @@ from dataclasses import asdict, dataclass, field
 from .course import Course
 from .statuses import review_reason
 
+RETRY_REASON = (
+    "the grader failed on the last run (grader_error): this earlier grade was kept "
+    "and the notebook is regraded on the next run"
+)
+
 
 @dataclass
 class TestResult:
@@ -39,13 +44,15 @@ class JobResult:
     numba: dict | None = None
     hash: str = ""  # the job's hash (``job.job_hash``); the state file's field name
     timestamp: str | None = None
+    retry: bool = False  # an earlier grade kept after a grader error: regrade next run
+    last_error: dict | None = None  # that grader error (time, notes)
 
     @property
     def needs_review(self) -> bool:
-        return any(review_reason(f) for f in [self.status, *self.flags])
+        return self.retry or any(review_reason(f) for f in [self.status, *self.flags])
 
     def review_reasons(self) -> list[str]:
-        seen = []
+        seen = [RETRY_REASON] if self.retry else []
         for f in [self.status, *self.flags]:
             reason = review_reason(f)
             if reason and reason not in seen:

@@ -20,6 +20,17 @@ from .statuses import STATUS_ORDER
 
 # exit codes of a kernel killed by RLIMIT_CPU (SIGXCPU, seen directly or through a shell)
 _CPU_LIMIT_EXIT_CODES = (-24, 152)
+# error outputs that mean a cap refused the code: (exception name, text in its message)
+_CAP_ERRORS = {
+    "memory": (("MemoryError", ""),),
+    "disk_limit": (("OSError", "[Errno 28]"), ("OSError", "[Errno 27]")),
+    "process_limit": (
+        ("BlockingIOError", "[Errno 11]"),
+        ("RuntimeError", "can't start new thread"),
+    ),
+}
+# the sandbox's tmpfs counts as full below this much free space (MiB)
+_DISK_FULL_MB = 1.0
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _CELL_LINE = re.compile(r"(?:Cell In\s*\[\d*\]|<ipython-input-[^>]*>),?\s*line (\d+)")
@@ -48,7 +59,7 @@ def score(
     events = {int(k): v for k, v in run_meta.get("events", {}).items()}
     not_run = set(run_meta.get("not_run", []))
     tamper = run_meta.get("tamper", [])
-    all_flags = set(flags) | _run_flags(executed, events.values())
+    all_flags = set(flags) | _run_flags(executed, events.values(), run_meta)
     if tamper:
         all_flags.add("cheating")
     if blank:
@@ -83,9 +94,14 @@ def score(
     )
 
 
-def _run_flags(executed, events) -> set[str]:
-    """Flags from the runner's per-cell events and from MemoryError outputs."""
+def _run_flags(executed, events, run_meta: dict) -> set[str]:
+    """Flags from the runner's per-cell events, the caps it hit, and error outputs."""
     flags = set()
+    if run_meta.get("process_hits"):
+        flags.add("process_limit")
+    disk = run_meta.get("disk") or {}
+    if disk.get("size_mb") and disk.get("free_mb", _DISK_FULL_MB) < _DISK_FULL_MB:
+        flags.add("disk_limit")
     for ev in events:
         kind = ev.get("event")
         if kind in ("timeout", "killed"):
@@ -98,8 +114,12 @@ def _run_flags(executed, events) -> set[str]:
             flags.add("grader_error")
     for c in executed.cells:
         for o in c.get("outputs", []):
-            if o.get("output_type") == "error" and o.get("ename") == "MemoryError":
-                flags.add("memory")
+            if o.get("output_type") != "error":
+                continue
+            for flag, patterns in _CAP_ERRORS.items():
+                ename, evalue = o.get("ename"), str(o.get("evalue", ""))
+                if any(ename == n and text in evalue for n, text in patterns):
+                    flags.add(flag)
     return flags
 
 

@@ -70,6 +70,18 @@ STATUSES: tuple[Status, ...] = (
         "Tu código superó el límite de memoria (MemoryError).",
     ),
     Status(
+        "process_limit",
+        "the code tried to create more processes or threads than the cap allows (fork bomb?)",
+        "Tu código intentó crear más procesos o hilos de los permitidos y el sistema se lo "
+        "impidió (¿un bucle que crea procesos?).",
+    ),
+    Status(
+        "disk_limit",
+        "the code filled the disk space the sandbox allows (or wrote a file over the size cap)",
+        "Tu código escribió en disco más datos de los permitidos (o un archivo demasiado "
+        "grande) y la escritura falló.",
+    ),
+    Status(
         "wall_timeout",
         "the whole notebook exceeded its wall-clock limit and was killed",
         "El cuaderno completo superó el tiempo máximo y se detuvo.",
