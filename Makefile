@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.cnncourse-installed
 
-.PHONY: setup demo test lint lab bench warmup clean
+.PHONY: setup demo test lint lab lab-source bench warmup clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null 2>&1 || \
 	  echo "note: bubblewrap not installed; grading will fall back to rlimits only"; } || true
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+	  echo "note: chromium not installed; the browser tests will skip"; } || true
 	$(BIN)/python -m cnncourse warmup
 	@touch $(STAMP)
 
@@ -27,14 +30,21 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Students: workspace/ holds your copies of the released notebooks (created or updated, your
+# changes are never overwritten), opened in JupyterLab with nbgrader's Validate only.
+# More jupyter lab options: make lab LAB_ARGS="--port 8889 --no-browser"
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/cnncourse-grade workspace --lab -- $(LAB_ARGS)
+
+# Instructors: JupyterLab on the course sources (solutions, hidden tests, all nbgrader tools).
+lab-source: setup
+	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 bench: setup
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "torch==2.13.0" || \

@@ -1,4 +1,4 @@
-"""``cnncourse-grade``: release, collect, grade, feedback, report, check, demo.
+"""``cnncourse-grade``: release, collect, grade, feedback, report, check, workspace, demo.
 
 Typical instructor session (course directory ``out/course`` by default)::
 
@@ -9,8 +9,9 @@ Typical instructor session (course directory ``out/course`` by default)::
     cnncourse-grade report                  # reports/*.csv, *.png, needs_review.csv
 
 Students run ``cnncourse-grade check 01_conv1d.ipynb`` (exit status 1 when a
-visible test fails). ``cnncourse-grade demo`` runs the whole pipeline on the
-bundled demo class.
+visible test fails) and ``cnncourse-grade workspace --lab`` (``make lab``: their own
+copies of the released notebooks in ``workspace/``, opened in JupyterLab).
+``cnncourse-grade demo`` runs the whole pipeline on the bundled demo class.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from . import sandbox
 from .course import DEFAULT_NOTEBOOKS, Course, GradingError, collect, discover_notebooks, release
 from .lock import LOCK_NAME, course_lock
+from .workspace import DEFAULT_WORKSPACE
 
 DEFAULT_COURSE = Path("out") / "course"
 DEFAULT_DEMO = Path("out") / "demo"
@@ -120,6 +122,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebook", type=Path)
     p.add_argument("--cell-timeout", type=float, default=120.0)
 
+    p = sub.add_parser("workspace", help="student side: your copies of the released notebooks")
+    p.add_argument("--dir", type=Path, default=DEFAULT_WORKSPACE,
+                   help=f"workspace folder (default {DEFAULT_WORKSPACE})")  # fmt: skip
+    p.add_argument("--notebooks", type=Path, default=DEFAULT_NOTEBOOKS,
+                   help="folder of course notebooks NN_name.ipynb")  # fmt: skip
+    p.add_argument("--reset", nargs="+", action="extend", default=[], metavar="NB",
+                   help="put the released version of NB back (01_conv1d or 01_conv1d.ipynb; "
+                   "repeatable); the old one is kept in DIR/backups/")  # fmt: skip
+    p.add_argument("--lab", action="store_true", help="then open JupyterLab on the workspace")
+    p.add_argument("lab_args", nargs="*", metavar="-- LAB_ARGS",
+                   help="after --: more arguments for jupyter lab (--port 8889 ...)")  # fmt: skip
+
     p = sub.add_parser("demo", help="the whole pipeline on the bundled demo class")
     _add_course(p, DEFAULT_DEMO)
     _add_grading(p, cell_timeout=15.0)
@@ -165,6 +179,13 @@ def _dispatch(args) -> int:
         return check(args.notebook, cell_timeout=args.cell_timeout)
     if args.command == "demo":
         return demo(args)
+    if args.command == "workspace":
+        from .workspace import open_lab, workspace
+
+        if args.lab_args and not args.lab:
+            raise GradingError("jupyter lab arguments given without --lab")
+        workspace(args.dir, args.notebooks, reset=args.reset)
+        return open_lab(args.dir, args.lab_args) if args.lab else 0
     course = _course(args)
     if args.command == "release":
         with course_lock(course.root):
