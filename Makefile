@@ -27,10 +27,13 @@ warmup: setup
 demo: setup
 	$(BIN)/cnncourse-grade demo
 
+# --dist loadfile: a file's tests share one worker, so a module's fixtures (the browser
+# suite's JupyterLab and Chromium, the workspace's release) start once. (xdist_group with
+# --dist loadgroup does not group on this pytest: pytest-dev/pytest-xdist#1386.)
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests
 
 lint: setup
 	$(BIN)/ruff check .

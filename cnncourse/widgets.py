@@ -121,7 +121,7 @@ class _KernelModel:
 
     def _range_text(self) -> str:
         o = self.output
-        return f"(valores en [{o.min():.3g}, {o.max():.3g}])"
+        return f"(o toma valores en [{o.min():.4g}, {o.max():.4g}])"
 
 
 class KernelExplorerModel(_KernelModel):
@@ -470,10 +470,11 @@ def _output_limits(output: np.ndarray, fixed: bool, fixed_range) -> tuple[float,
     return float(finite.min()), float(finite.max())
 
 
-def _scale_text(fixed: bool, lo: float, hi: float, what: str) -> str:
+def _scale_text(fixed: bool, lo: float, hi: float, what: str, outside: str) -> str:
+    """The read-out's scale line; ``outside`` says what happens to values off the scale."""
     if fixed:
-        return f"{what}: escala fija [{lo:.3g}, {hi:.3g}] (lo que se sale, se satura)"
-    return f"{what}: escala propia [{lo:.3g}, {hi:.3g}], ajustada a los valores de o"
+        return f"{what}: escala fija [{lo:.4g}, {hi:.4g}] ({outside})"
+    return f"{what}: escala propia [{lo:.4g}, {hi:.4g}], ajustada a los valores de o"
 
 
 def _decimals(step: float) -> int:
@@ -496,7 +497,7 @@ def _kernel_controls(ipw, model, draw, limit, step, slider_width, fixed_scale):
     shape = model.kernel.shape
     names = [n for n, k in model.presets.items() if k.shape == shape and n != _CUSTOM]
     dropdown = ipw.Dropdown(
-        options=[*names, _CUSTOM], value=model.preset_name or _CUSTOM, description="predefinido"
+        options=[*names, _CUSTOM], value=model.preset_name or _CUSTOM, description="kernel"
     )
     scale = ipw.Checkbox(value=bool(fixed_scale), description="escala fija", indent=False)
     sliders = np.empty(shape, dtype=object)
@@ -646,7 +647,14 @@ def kernel_explorer(
             k_panel.value = k_fig.png()
             drawn.kernel = state.kernel
         label.value = _pre(
-            state.text, _scale_text(state.fixed, state.vmin, state.vmax, "colores de o")
+            state.text,
+            _scale_text(
+                state.fixed,
+                state.vmin,
+                state.vmax,
+                "niveles de gris de o",
+                "lo que queda fuera de la escala se satura",
+            ),
         )
 
     sliders, dropdown, scale, view = _kernel_controls(
@@ -717,7 +725,15 @@ def signal_explorer(
             ax_out.autoscale_view(scalex=False)
         state.ylim = ax_out.get_ylim()
         panel.value = fig.png()
-        label.value = _pre(state.text, _scale_text(state.fixed, *state.ylim, "eje vertical de o"))
+        label.value = _pre(
+            state.text,
+            _scale_text(
+                state.fixed,
+                *state.ylim,
+                "eje vertical de o",
+                "lo que queda fuera del eje no se dibuja",
+            ),
+        )
 
     sliders, dropdown, scale, view = _kernel_controls(
         ipw, model, draw, limit, step, slider_width, fixed_scale

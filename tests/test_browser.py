@@ -61,7 +61,6 @@ except ImportError:  # pragma: no cover - the dev extra installs it
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),  # one JupyterLab and one Chromium (make test: loadgroup)
     pytest.mark.skipif(sync_playwright is None, reason="the playwright package is not installed"),
     pytest.mark.skipif(
         CHROMIUM is None,

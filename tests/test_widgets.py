@@ -266,7 +266,7 @@ def test_kernel_explorer_fixed_scale_shows_magnitudes(photo):
     o = ui.model.output
     assert (ui.view.shown.vmin, ui.view.shown.vmax) == (o.min(), o.max())
     assert ui.panels["output"].value == identity  # own scale: the same picture
-    assert f"[{o.min():.3g}, {o.max():.3g}]" in ui.label.value  # but the read-out tells
+    assert f"[{o.min():.4g}, {o.max():.4g}]" in ui.label.value  # but the read-out tells
     assert "escala propia" in ui.label.value
     ui.scale.value = True
     assert (ui.view.shown.vmin, ui.view.shown.vmax) == (0.0, 255.0)
@@ -287,7 +287,7 @@ def test_signal_explorer_fixed_scale_keeps_the_y_axis():
     own = ui.view.shown.ylim
     assert own[1] > 3 * 0.9 * ui.model.signal.max() and ax_out.get_ylim() == own
     o = ui.model.output
-    assert f"[{o.min():.3g}, {o.max():.3g}]" in ui.label.value
+    assert f"[{o.min():.4g}, {o.max():.4g}]" in ui.label.value
     ui.scale.value = True
     assert ui.view.shown.ylim == ax_in.get_ylim() == ax_out.get_ylim() != own
     assert "escala fija" in ui.label.value

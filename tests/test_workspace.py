@@ -35,7 +35,7 @@ from autograde.workspace import (
     sync,
 )
 
-pytestmark = pytest.mark.xdist_group("workspace")  # one release for the whole module
+# make test distributes whole files (--dist loadfile): one release for the whole module
 
 COURSE = [p.stem for p in discover_notebooks(DEFAULT_NOTEBOOKS)]
 

@@ -502,7 +502,11 @@ nb.md(
     pendiente. El predefinido «incremento (0, -1, 1)» es el kernel $(-1, 1)$ del ejercicio 3 con
     un cero delante, para que sus tres pesos quepan en los tres deslizadores: calcula
     $x_{i+2} - x_{i+1}$, así que cada salto aparece **un índice antes** que en el ejercicio 3
-    (en $i - 1$ en vez de en $i$), y la salida tiene un elemento menos.
+    (en $i - 1$ en vez de en $i$), y la salida tiene un elemento menos. Si marcas «escala fija», el
+    eje vertical de la salida es el mismo que el de la entrada: con la identidad (el kernel
+    inicial), sube el peso central a 2 y la salida, que se duplica, se sale del gráfico por
+    arriba. Sin «escala fija», el eje se ajusta a la salida y la forma parece la misma: solo
+    cambian los números del eje.
     (El explorador necesita un Jupyter en marcha; en una ejecución sin pantalla no se ve nada.)
     """,
     concepts=["C1"],

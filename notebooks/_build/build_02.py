@@ -310,7 +310,12 @@ nb.md(
     al momento. Debajo se indican las formas: la salida tiene $(H-2) \times (W-2)$ píxeles.
     Prueba a girar 180° el kernel de bordes verticales (en este kernel equivale a cambiarle el
     signo): ¿qué bordes pasan a ser claros y cuáles oscuros? ¿Y si lo traspones (filas por
-    columnas)? (El explorador necesita un Jupyter en marcha.)
+    columnas)? Por defecto, la salida se muestra con su propia escala de grises (su mínimo en
+    negro y su máximo en blanco), lo que oculta la magnitud de los valores: si multiplicas el
+    kernel por 5, la imagen no cambia. Marca «escala fija» (de 0 a 255, como la entrada), elige
+    «identidad» y sube el peso central $u_{1,1}$ a 5: la salida se multiplica por 5 y casi la
+    mitad de la imagen se satura en blanco. Debajo se indica siempre el rango de valores de la
+    salida, que también se multiplica por 5. (El explorador necesita un Jupyter en marcha.)
     """,
     concepts=["C3"],
     locked=False,
