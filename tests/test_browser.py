@@ -244,6 +244,22 @@ MARK_JS = """
 """
 
 
+MARK_ALL_JS = """
+(pattern) => {
+  const re = new RegExp(pattern, 'm');
+  const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+  let n = 0;
+  for (let i = 0; i < cells.length; i++) {
+    if (cells[i].model.type === 'code' && re.test(cells[i].model.sharedModel.getSource())) {
+      cells[i].node.setAttribute('data-test', 'explorer-' + n);
+      n += 1;
+    }
+  }
+  return n;
+}
+"""
+
+
 SOURCE_JS = """
 () => {
   const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
@@ -304,15 +320,40 @@ def _text(explorer) -> str:
     return explorer.inner_text()
 
 
+def _wait_text_change(explorer, before: str, seconds: float = 1.0) -> None:
+    """The explorer's text (read-out, menu, slider values) changes within ``seconds``."""
+    t0 = time.monotonic()
+    while _text(explorer) == before:
+        assert time.monotonic() - t0 < seconds, f"the read-out did not change within {seconds} s"
+        time.sleep(0.02)
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("nb", [p.name for p in NOTEBOOKS])
 def test_each_notebook_runs_all_cells_in_the_browser(lab, page, nb):
+    """Every cell runs without an error; every explorer in it renders and reacts."""
     base, token = lab
     _open(page, base, token, f"soluciones/{nb}")
     problems = _run_all(page)
     assert problems == [], f"{nb}: {problems[:5]}"
+    n = page.evaluate(MARK_ALL_JS, r"^\s*\w+_explorer\(")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for k in range(n):
+        cell = page.locator(f"[data-test=explorer-{k}]")
+        cell.scroll_into_view_if_needed()
+        explorer = cell.locator(".jp-OutputArea")
+        explorer.locator("img").first.wait_for(timeout=30_000)
+        assert "Error displaying widget" not in explorer.inner_text()
+        assert not _blank(_pixels(explorer.locator("img").last)), f"{nb}: explorer {k} is blank"
+        handle = explorer.locator(".noUi-handle").first
+        before = _sources(explorer)
+        handle.focus()
+        for _ in range(3):
+            handle.press("ArrowRight")
+        _wait_change(explorer, before)
+        explorer.screenshot(path=str(ARTIFACTS / f"{Path(nb).stem}-explorer-{k}.png"))
 
 
 def _explorer_roundtrip(page, needle: str, shot: str) -> None:
@@ -334,16 +375,16 @@ def _explorer_roundtrip(page, needle: str, shot: str) -> None:
     before, text_before = _sources(explorer), _text(explorer)
     select.select_option(label=other)
     _wait_change(explorer, before)
-    page.wait_for_timeout(300)
-    assert _text(explorer) != text_before
+    _wait_text_change(explorer, text_before)
     assert not _blank(_pixels(panel))
     # a slider, moved with the keyboard as a student would
     handle = explorer.locator(".noUi-handle").first
-    before = _sources(explorer)
+    before, text_before = _sources(explorer), _text(explorer)
     handle.focus()
     for _ in range(10):
         handle.press("ArrowRight")
     _wait_change(explorer, before)
+    _wait_text_change(explorer, text_before)
     # a burst: slider moves and presets in quick succession. Each widget queues its own
     # messages, so the kernel may see the last slider move after the last preset: the
     # explorer must end in *a* consistent state, drawn, never blank.
