@@ -74,7 +74,9 @@ def _printed(course: Course, student: str, tag: str) -> dict:
             text = out.get("text", "")
             for line in text.splitlines():
                 if line.startswith(tag + " "):
-                    return json.loads(line[len(tag) + 1 :])
+                    # only the first JSON value: output captured from the kernel's file
+                    # descriptors may arrive later and land on the same line
+                    return json.JSONDecoder().raw_decode(line[len(tag) + 1 :])[0]
     raise AssertionError(f"{student} printed no {tag} line")
 
 
