@@ -26,6 +26,8 @@ from _nbutils import (
     wrong_answer_problems,
 )
 
+from autograde.demo.make_demo import solution_of
+
 PREFIX = "nb06"
 TIMEOUT = 300  # seconds for the notebook and all its probes
 NAME = "06_architectures.ipynb"
@@ -169,66 +171,25 @@ def test_the_trained_model_only_sees_standardised_images():
 # --------------------------------------------------------------------------------------
 # Plausible wrong answers: each replaces a solution; its test cell must fail and name it
 # --------------------------------------------------------------------------------------
-_PATTERN = """
-    def build_pattern(in_shape, N, M, K, pool=True, channels=8, hidden=32, num_classes=10):
-        layers = []
-        c_in = in_shape[0]
-        for _ in range(M):
-            for _ in range(N):
-                layers += [Conv2D(c_in, channels, 3, padding=1), ReLU()]
-                c_in = channels
-            if pool:
-                layers.append(MaxPool2D(2))
-        layers.append(Flatten())
-        features = Sequential(*layers).output_shape(in_shape)[0]
-        for _ in range(K):
-            layers += [Dense(features, hidden), ReLU()]
-            features = hidden
-        layers.append(Dense(features, num_classes))
-        return Sequential(*layers)
+def _solution_with(grade_id: str, *replacements: tuple[str, str]) -> str:
+    """The notebook's own solution of ``grade_id``, each (old, new) replaced once.
+
+    ``old`` must be in the solution, so a change to the solution that a mistake no
+    longer applies to fails here instead of testing nothing.
     """
+    source = solution_of(cell_by_id(load(NAME), grade_id).source)
+    for old, new in replacements:
+        assert old in source, old
+        source = source.replace(old, new, 1)
+    return source
 
 
 def _pattern(*replacements: tuple[str, str]) -> str:
-    """The solution of exercise 1 with each (old, new) replaced once (old must be there)."""
-    source = _src(_PATTERN)
-    for old, new in replacements:
-        assert old in source, old
-        source = source.replace(old, new, 1)
-    return source
-
-
-_LENET = """
-    def lenet5_table(input_size=32, num_classes=10):
-        def conv(n, k=5):
-            return n - k + 1
-
-        def pool(n):
-            return n // 2
-
-        n1 = conv(input_size)
-        n2 = pool(n1)
-        n3 = conv(n2)
-        n4 = pool(n3)
-        n5 = conv(n4)
-        return {
-            "C1": ((6, n1, n1), 6 * (1 * 5 * 5 + 1)),
-            "S2": ((6, n2, n2), 0),
-            "C3": ((16, n3, n3), 16 * (6 * 5 * 5 + 1)),
-            "S4": ((16, n4, n4), 0),
-            "C5": ((120, n5, n5), 120 * (16 * 5 * 5 + 1)),
-            "F6": ((84,), 84 * (120 * n5 * n5 + 1)),
-            "OUTPUT": ((num_classes,), num_classes * (84 + 1)),
-        }
-    """
+    return _solution_with("build_pattern", *replacements)
 
 
 def _lenet(*replacements: tuple[str, str]) -> str:
-    source = _src(_LENET)
-    for old, new in replacements:
-        assert old in source, old
-        source = source.replace(old, new, 1)
-    return source
+    return _solution_with("lenet5_table", *replacements)
 
 
 def _inception(channels: str, params: str) -> str:
