@@ -150,6 +150,10 @@ class Runner:
         self.numba = None
         self.sessions = 0
         self.not_run: list[int] = []
+        # `check` stops at the first cell that times out (the later test cells would call
+        # the same slow function and time out again); grading goes on, for the points
+        self.stop_on_timeout = bool(cfg.get("stop_on_timeout", False))
+        self.stopped_at: int | None = None
 
     def _client(self):
         from nbclient import NotebookClient
@@ -284,6 +288,9 @@ class Runner:
                                     "y fue interrumpida (¿un bucle infinito?)",
                                 )
                             ]
+                            if self.stop_on_timeout:  # `check`: one slow mistake, one wait
+                                self.stopped_at = i
+                                return True
                             continue
                         self.events[i] = {"event": "killed", "seconds": self.cell_timeout}
                         cell.outputs = [
@@ -294,6 +301,9 @@ class Runner:
                                 "dentro de una función @njit?): se detuvo el kernel",
                             )
                         ]
+                        if self.stop_on_timeout:
+                            self.stopped_at = i
+                            return True
                     elif isinstance(exc, DeadKernelError):
                         code = self._exit_code(client)
                         self.events[i] = {
@@ -368,6 +378,7 @@ def main() -> int:
         "events": {str(k): v for k, v in runner.events.items()},
         "tamper": runner.tamper,
         "not_run": runner.not_run,
+        "stopped_at": runner.stopped_at,
         "sessions": runner.sessions,
         "numba": runner.numba,
         "seconds": round(time.monotonic() - t0, 2),

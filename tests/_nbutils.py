@@ -201,12 +201,23 @@ def structure_problems(name: str, prefix: str, exercises: dict[str, int]) -> lis
     return out
 
 
-def wrong_answer_problems(name, wrong, right=None, timeout: int = 180) -> list[str]:
+def visible_part(test_source: str) -> str:
+    """A test cell as students get it: the hidden block removed (nbgrader's ClearHiddenTests)."""
+    return re.sub(
+        r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", "", test_source, flags=re.S
+    )
+
+
+def wrong_answer_problems(
+    name, wrong, right=None, timeout: int = 180, visible_only: bool = False
+) -> list[str]:
     """Run ``name`` once; after it, each wrong answer then its exercise's test cell.
 
     ``wrong``: {grade_id: {variant: (source, Spanish phrase the test must print)}};
     ``right``: {grade_id: source} of correct answers written differently, which must
-    pass. Returns the problems ([] when every wrong answer fails naming its mistake).
+    pass. ``visible_only``: the probes run the test cells without their hidden block, as a
+    student runs them before submitting (a rule must be caught there, not only when
+    grading). Returns the problems ([] when every wrong answer fails naming its mistake).
     """
     nb = load(name)
     base_len = len(nb.cells)
@@ -214,12 +225,13 @@ def wrong_answer_problems(name, wrong, right=None, timeout: int = 180) -> list[s
     for grade_id, variants in wrong.items():
         solution = cell_by_id(nb, grade_id)
         test = nb.cells[index_of(nb, grade_id) + 1]
+        test_source = visible_part(test.source) if visible_only else test.source
         variants = dict(variants)
         if right and grade_id in right:
             variants["right_but_different"] = (right[grade_id], None)
         for variant, (source, phrase) in variants.items():
             src = textwrap.dedent(source).strip("\n")
-            nb.cells += [nbformat.v4.new_code_cell(src), nbformat.v4.new_code_cell(test.source)]
+            nb.cells += [nbformat.v4.new_code_cell(src), nbformat.v4.new_code_cell(test_source)]
             probes.append((len(nb.cells) - 1, grade_id, variant, phrase))
         nb.cells.append(nbformat.v4.new_code_cell(solution.source))  # restore
     for k, cell in enumerate(nb.cells[base_len:]):

@@ -894,3 +894,207 @@ def _check(got, expected, name, hint_fn=None, hint_args=()):
             f"{name} no da el valor esperado para una entrada de forma "
             f"{_shape_of(hint_args[0]) if hint_args else '?'}. {hint}".strip()
         )
+
+
+# --------------------------------------------------------------------------------------
+# Feedback for the visible tests: rules said before grading, hints first, cascades named
+# --------------------------------------------------------------------------------------
+# The visible test cells call these (through ``checks.``) so that a student learns, before
+# submitting, every rule the hidden tests enforce (issue: no rule only the hidden tests
+# know), reads the Spanish hint before NumPy's arrays, and is told when a failure comes from
+# an earlier exercise or from an answer cell that did not run.
+_RULE_NOTE = " (Es una regla del enunciado; las comprobaciones ocultas también la aplican.)"
+
+
+def _is_rule_message(text):
+    return _str.endswith(text, _RULE_NOTE)
+
+
+def rule_error(message):
+    """AssertionError for a broken rule of the statement, saying that hidden checks apply it."""
+    message = _str.rstrip(message)
+    if not _is_rule_message(message):
+        message = message + _RULE_NOTE
+    return _AssertionError(message)
+
+
+def check_rules(
+    fn,
+    args,
+    name,
+    namespace=None,
+    *,
+    allow_2d=False,
+    forbid=True,
+    caller=None,
+    float_result=True,
+    shape=None,
+):
+    """Run ``fn(*args)`` under the rules the hidden tests enforce; return its result.
+
+    The same guard as the hidden tests (``_call``, or ``caller`` for exercises with their
+    own guard, such as pooling's): no library convolution (the function's code and the
+    calls it makes at run time), the inputs not modified in place; then the result must
+    be exactly a ``numpy.ndarray`` of float dtype (``float_result``) and of ``shape`` when
+    given. A broken rule raises AssertionError in Spanish that names it.
+    """
+    try:
+        if caller is not None:
+            got = caller(fn, args, name, namespace)
+        else:
+            got = _call(fn, args, name, namespace, allow_2d=allow_2d, forbid=forbid)
+    except _AssertionError as err:
+        text = _str(err)
+        rule_words = ("no está permitido", "usa [", "llama a", "ha modificado", "bucles")
+        if any(_str.__contains__(text, w) for w in rule_words):
+            raise rule_error(text) from None
+        raise
+    if float_result:
+        if _type(got) is not _np.ndarray:
+            raise rule_error(
+                f"{name} debe devolver un numpy.ndarray (devolvió un objeto de tipo "
+                f"{_type(got).__name__}). Crea la salida con np.zeros(...) y devuélvela; no "
+                "devuelvas una lista, una tupla ni un número."
+            )
+        if got.dtype.kind != "f":
+            raise rule_error(
+                f"{name} debe devolver un array de tipo float (su dtype es {got.dtype}). Crea "
+                "la salida con np.zeros(..., dtype=float) o conviértela con .astype(float)."
+            )
+    if shape is not None and _type(got) is _np.ndarray and _tuple(got.shape) != _tuple(shape):
+        raise _AssertionError(
+            f"{name} devolvió forma {_tuple(got.shape)}; se esperaba {_tuple(shape)}."
+        )
+    return got
+
+
+def assert_close(got, expected, hint="", context="", rtol=1e-7, atol=1e-9):
+    """assert_allclose whose message puts the Spanish hint first, then the values.
+
+    ``hint`` (the diagnosis, e.g. ``checks.explain_conv2d(...)``) may be a string or a
+    callable that returns one; it is only computed on failure. ``context`` says what was
+    compared ("Con x = ... y u = ..."). NumPy's own report follows, after both.
+    """
+    try:
+        _np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol)
+    except Exception as err:  # noqa: BLE001 - AssertionError, or a TypeError for None...
+        text = hint() if callable(hint) else hint
+        parts = [p for p in (text, context) if p]
+        exp = _np.asarray(expected)
+        try:
+            g = _np.asarray(got)
+            shown = f"Esperado:\n{exp}\nRecibido:\n{g}"
+        except Exception:  # noqa: BLE001 - whatever the student returned
+            shown = f"Esperado:\n{exp}\nRecibido: {got!r}"
+        parts.append(shown)
+        numpy_report = _str.strip(_str(err))
+        parts.append("(Informe de NumPy) " + numpy_report)
+        raise _AssertionError("\n".join(parts)) from None
+
+
+def _names_used(fn):
+    """Global names the code of ``fn`` reads (nested functions too), or ()."""
+    code = _python_code(fn) if fn is not None else None
+    if code is None:
+        return []
+    return _code_names(code, []) + _list(code.co_freevars)
+
+
+def _probe(name):
+    """The quick correctness probe of an earlier exercise, ``probe_<name>`` of the package."""
+    pkg = _dict.get(_sys.modules, _PACKAGE)
+    return _dict.get(pkg.__dict__, "probe_" + name) if pkg is not None else None
+
+
+def blank_message(name):
+    return (
+        f"Este ejercicio está sin hacer: escribe tu código de {name} donde pone "
+        "«# ESCRIBE AQUÍ TU CÓDIGO», borra la línea «raise NotImplementedError()», ejecuta esa "
+        "celda y después esta."
+    )
+
+
+def undefined_message(name, missing):
+    if missing == name:
+        return (
+            f"{name} no está definida: la celda de tu solución no se ha ejecutado o ha dado un "
+            "error (un SyntaxError o un IndentationError, por ejemplo). Mira la salida de esa "
+            "celda, corrige lo que indica en su línea y ejecútala de nuevo antes que esta."
+        )
+    return (
+        f"{missing} no está definida: ejecuta antes las celdas anteriores del cuaderno (o la "
+        f"celda donde defines {missing}, si es tuya, y corrige su error)."
+    )
+
+
+class exercise:  # noqa: N801 - used as `with checks.exercise(...)`, like a function
+    """Context for a visible test: name a blank exercise, a missing definition, a cascade.
+
+    ``with checks.exercise(globals(), "loss_grad", needs=("conv2d_loops",)):`` around the
+    visible assertions. When they fail:
+
+    * NotImplementedError raised by the student's function: «este ejercicio está sin
+      hacer»;
+    * NameError for the exercise's own name (its answer cell failed or was not run) or for
+      another name: says so, and where to look;
+    * any failure while a function of ``needs`` (an earlier exercise) that the answer
+      uses fails its quick probe: «tu conv2d_loops falla: arréglala primero», with the
+      probe's reason, and the original error after it.
+    """
+
+    def __init__(self, namespace, name, needs=()):
+        self.namespace = namespace
+        self.name = name
+        self.needs = _tuple(needs)
+
+    def __enter__(self):
+        return self
+
+    def _broken_need(self):
+        fn = _dict.get(self.namespace, self.name) if self.namespace is not None else None
+        used = _names_used(fn)
+        for need in self.needs:
+            if fn is not None and need not in used:
+                continue
+            other = _dict.get(self.namespace, need)
+            if other is None:
+                return need, undefined_message(need, need)
+            probe = _probe(need)
+            if probe is None:
+                continue
+            try:
+                why = probe(other)
+            except NotImplementedError:
+                why = "está sin hacer (todavía lanza NotImplementedError)."
+            except Exception as err:  # noqa: BLE001 - the earlier answer may raise anything
+                why = f"lanza {_type(err).__name__}: {err}"
+            if why:
+                return need, why
+        return None
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            return False
+        if exc_type is NotImplementedError or (
+            isinstance(exc, BaseException) and _type(exc).__name__ == "NotImplementedError"
+        ):
+            raise _AssertionError(blank_message(self.name)) from exc
+        broken = self._broken_need()
+        if broken is not None:
+            need, why = broken
+            raise _AssertionError(
+                f"Tu {need} falla: arréglala primero ({self.name} la usa, así que este test "
+                f"no puede pasar mientras {need} esté mal). {why}"
+            ) from exc
+        if exc_type is NameError:
+            missing = getattr(exc, "name", None) or _str.split(_str(exc), "'")[1:2] or [""]
+            missing = missing if _type(missing) is _str else missing[0]
+            if tb is not None and tb.tb_next is not None:
+                # raised inside a function the test called: a name the student's code uses
+                raise _AssertionError(
+                    f"Tu código usa {missing}, que no está definida: ¿una errata, o una "
+                    "variable que no has creado antes de usarla? Mira abajo la línea de tu "
+                    "código donde aparece."
+                ) from exc
+            raise _AssertionError(undefined_message(self.name, missing or self.name)) from exc
+        return False
