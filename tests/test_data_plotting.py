@@ -100,3 +100,53 @@ def test_array_to_png():
     assert flat.size == (2, 2)
     with pytest.raises(ValueError, match="2D"):
         plotting.array_to_png(np.zeros(3))
+
+
+def test_line_scenes_fix_a_unique_line_detector():
+    """Issue 18.1: the windows' matrix has full rank, so the least-squares kernel is unique,
+    gradient descent reaches it from zero and from a random start, and it detects lines:
+    a bright centre column with negative sides (the old clean lines gave rank 5 of 9)."""
+    images, targets, kinds = data.line_scenes(n=64, size=12, seed=0)
+    windows = data.window_matrix(images)
+    assert windows.shape == (64 * 10 * 10, 9)
+    assert np.linalg.matrix_rank(windows) == 9
+    old, _ = data.line_images(n=64, size=12, seed=0)
+    assert np.linalg.matrix_rank(data.window_matrix(old)) == 5  # why the data changed
+    best = np.linalg.lstsq(windows, targets.ravel(), rcond=None)[0].reshape(3, 3)
+    assert np.all(best[:, 1] > 0.05) and np.all(best[:, [0, 2]] < -0.02), best
+    assert set(kinds) == {
+        "línea vertical",
+        "línea horizontal",
+        "barra vertical",
+        "barra horizontal",
+    }
+
+    def grad(u):
+        err = windows @ u.ravel() - targets.ravel()
+        return (2 * windows.T @ err / err.size).reshape(3, 3)
+
+    for start in (np.zeros((3, 3)), np.random.default_rng(1).normal(size=(3, 3))):
+        u = start
+        for _ in range(150):
+            u = u - 0.25 * grad(u)
+        np.testing.assert_allclose(u, best, atol=2e-3)
+    # on the photo it responds like a vertical-line detector ([-1, 2, -1] in every row),
+    # not like its transpose (horizontal lines); the old optimum (a column sum) did not
+    photo = data.load_sample_image(gray=True) / 127.5 - 1.0
+    reference = np.array([[-1.0, 2.0, -1.0]] * 3)
+
+    def corr(kernel, other):
+        a, b = cnncourse.conv2d(photo, kernel), cnncourse.conv2d(photo, other)
+        return np.corrcoef(a.ravel(), b.ravel())[0, 1]
+
+    assert corr(best, reference) > 0.5
+    assert corr(best, reference) > 3 * abs(corr(best, reference.T))
+    old_best = np.linalg.lstsq(
+        data.window_matrix(old), data.vertical_line_targets(old).ravel(), rcond=None
+    )[0].reshape(3, 3)
+    assert corr(old_best, reference) < 0.3
+
+
+def test_line_scenes_reject_tiny_images():
+    with pytest.raises(ValueError, match="size"):
+        data.line_scenes(size=5)
