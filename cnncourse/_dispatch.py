@@ -42,6 +42,12 @@ _S1_MIN_PLANES = 8
 _GEMM_MIN_WINDOW = 64
 # ... and the layer has at least this many filters.
 _GEMM_MIN_FILTERS = 16
+# While the Numba kernels load in the background (the first second after import), a
+# forward call of at least this many multiply-adds (or pooling window elements) waits
+# for them instead of running its NumPy twin: a timing or a training loop then measures
+# the compiled code without the caller having to wait for it (cnncourse.load_kernels);
+# smaller calls, the first ones of a notebook, are served at once.
+_WAIT_FOR_KERNELS_WORK = 100_000
 # Upper bound for one im2col buffer in the backward pass, in bytes.
 _COLS_BYTES = 48 * 2**20
 
@@ -58,7 +64,7 @@ def conv1d(xp, u, stride: int, Wo: int) -> np.ndarray:
     """(N, C, Wp) signals, (D, C, w) kernels -> (N, D, Wo)."""
     N, D, C, w = xp.shape[0], u.shape[0], u.shape[1], u.shape[2]
     out = np.empty((N, D, Wo), dtype=xp.dtype)
-    K = _backend.kernels(wait=False)
+    K = _backend.kernels(wait=N * D * Wo * C * w >= _WAIT_FOR_KERNELS_WORK)
     if K is None:
         NK.conv1d(xp, u, stride, out)
     elif N * D * Wo * C * w >= _PARALLEL_MIN_WORK and Wo >= _CONV1D_PARALLEL_MIN_LENGTH:
@@ -79,7 +85,7 @@ def conv2d(xp, u, sh: int, sw: int, Ho: int, Wo: int) -> np.ndarray:
     out = np.empty((N, D, Ho, Wo), dtype=xp.dtype)
     window = C * kh * kw
     work = N * D * Ho * Wo * window
-    K = _backend.kernels(wait=False)
+    K = _backend.kernels(wait=work >= _WAIT_FOR_KERNELS_WORK)
     if K is None:
         NK.conv2d(xp, u, sh, sw, out)
     elif _uses_gemm(window, D):
@@ -243,7 +249,7 @@ def pool2d(xp, kh: int, kw: int, sh: int, sw: int, mode: str, Ho: int, Wo: int) 
     """(N, C, Hp, Wp) padded with the mode's fill value -> (N, C, Ho, Wo)."""
     op = POOL_OPS[mode]
     out = np.empty(xp.shape[:2] + (Ho, Wo), dtype=xp.dtype)
-    K = _backend.kernels(wait=False)
+    K = _backend.kernels(wait=_pool_work(out.shape, kh, kw) >= _WAIT_FOR_KERNELS_WORK)
     if K is None:
         NK.pool2d(xp, kh, kw, sh, sw, op, out)
     elif _pool_work(out.shape, kh, kw) >= _POOL_PARALLEL_MIN_WORK:

@@ -99,8 +99,11 @@ def load_digits(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """scikit-learn's handwritten digits as (N, 1, size, size) float32 in [0, 1], split in two.
 
-    The data set (UCI "optdigits", 1,797 images from 43 writers) ships inside scikit-learn,
-    so it loads offline. Each image is an 8x8 grid of ink counts 0..16 (a 32x32 bitmap
+    The data set ships inside scikit-learn, so it loads offline. It is the *test* split of
+    UCI's "optdigits" (whose 43 writers were split 30 for training, 13 for testing): 1,797
+    images written by 13 people. A random split of it therefore puts the same writers'
+    hands in both parts, and the test accuracy is optimistic for digits written by new
+    people. Each image is an 8x8 grid of ink counts 0..16 (a 32x32 bitmap
     counted in 4x4 blocks); it is divided by 16 to land in [0, 1] (0 = background) and
     upsampled to ``size x size`` by bilinear interpolation, so that LeNet-5 (1x32x32 input)
     takes it as is. The split is stratified (every class keeps its share in both parts) and

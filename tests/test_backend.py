@@ -79,6 +79,24 @@ def test_first_calls_are_right_before_and_after_the_kernels_load():
     assert out.strip() == "True"
 
 
+def test_a_large_call_waits_for_the_compiled_kernels_itself():
+    """Right after import, a small call is served at once by the NumPy twin, while a call
+    big enough to be timed waits for the Numba kernels: a student's benchmark measures the
+    compiled code without calling cnncourse.load_kernels() first (issue 18, point 13)."""
+    out = _run(
+        "import numpy as np, cnncourse as cc\n"
+        "from cnncourse import _backend, _dispatch\n"
+        "cc.conv1d(np.ones(50), np.ones(3))\n"
+        "small = _backend._module is not None\n"
+        "x, u = np.ones(20_000), np.ones(9)  # 180 000 multiply-adds\n"
+        "assert x.size * u.size >= _dispatch._WAIT_FOR_KERNELS_WORK\n"
+        "cc.conv1d(x, u)\n"
+        "print(small, _backend._module is not None)\n",
+        CNNCOURSE_BACKGROUND_LOAD="1",
+    )
+    assert out.split() == ["False", "True"]
+
+
 def test_background_loading_can_be_turned_off():
     """CNNCOURSE_BACKGROUND_LOAD=0: no thread; the first call loads the kernels itself."""
     out = _run(
