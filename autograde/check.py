@@ -161,7 +161,7 @@ def report(out, log=print) -> tuple[int, int, float, float]:
         if err.get("ename") in ("SyntaxError", "IndentationError", "TabError"):
             log(
                 "        Corrige esta línea y ejecuta la celda: mientras tenga un error, lo que "
-                "define no existe y los tests que lo usan dirán NameError."
+                "define no existe y las comprobaciones que lo usan dirán NameError."
             )
     # 2. the graded tests
     failed = 0
@@ -217,6 +217,21 @@ def report(out, log=print) -> tuple[int, int, float, float]:
     return failed, n_tests, got, total
 
 
+def _matplotlib_cache() -> Path | None:
+    """The student's own matplotlib cache (font list), to seed the run's private config dir.
+
+    Each check runs in a fresh work directory, like a graded job; without the font list
+    the first plot would rebuild it (seconds per check). Grading seeds it the same way.
+    """
+    try:
+        import matplotlib
+
+        cache = Path(matplotlib.get_cachedir())
+    except Exception:  # noqa: BLE001 - no matplotlib, or no writable cache: no seed
+        return None
+    return cache if any(cache.glob("fontlist-*.json")) else None
+
+
 def check(path: Path, cell_timeout: float = 60.0, log=print) -> int:
     path = Path(path).resolve()
     try:
@@ -235,7 +250,8 @@ def check(path: Path, cell_timeout: float = 60.0, log=print) -> int:
     try:
         limits = sandbox.Limits(cell_timeout=cell_timeout, notebook_timeout=3600)
         cfg = {"cell_timeout": cell_timeout, "stop_on_timeout": True}
-        run = sandbox.run_notebook(nb, cfg, tmp, "none", limits, cwd=path.parent)
+        seeds = {".mpl": _matplotlib_cache()}
+        run = sandbox.run_notebook(nb, cfg, tmp, "none", limits, seeds=seeds, cwd=path.parent)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if not run.output:

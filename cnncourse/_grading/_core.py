@@ -501,7 +501,7 @@ def audit(namespace=None, fresh=None):
     if _n(problems):
         shown = ", ".join(problems[:8]) + (" ..." if _n(problems) > 8 else "")
         raise _AssertionError(
-            "Los tests ocultos han detectado funciones reasignadas o modificadas en el "
+            "Las comprobaciones ocultas han detectado funciones reasignadas o modificadas en el "
             f"cuaderno: {shown}. No se puede calificar un ejercicio que cambia numpy, "
             "cnncourse, las funciones de Python o el propio corrector. Quita esas "
             "reasignaciones, reinicia el kernel y ejecuta todo de nuevo."
@@ -1083,8 +1083,8 @@ class exercise:  # noqa: N801 - used as `with checks.exercise(...)`, like a func
         if broken is not None:
             need, why = broken
             raise _AssertionError(
-                f"Tu {need} falla: arréglala primero ({self.name} la usa, así que este test "
-                f"no puede pasar mientras {need} esté mal). {why}"
+                f"Tu {need} falla: arréglala primero ({self.name} la usa, así que esta "
+                f"comprobación no puede pasar mientras {need} esté mal). {why}"
             ) from exc
         if exc_type is NameError:
             missing = getattr(exc, "name", None) or _str.split(_str(exc), "'")[1:2] or [""]
