@@ -64,6 +64,8 @@ _AXES = (
     {"n": "W", "o": "Wo", "k": "w", "one": "columna", "many": "columnas", "en": "the columns (W)"},
 )
 _SIGNAL_AXIS = {"n": "W", "o": "Wo", "k": "w", "one": "muestra", "many": "muestras", "en": "W"}
+# What the one axis of a 1D Geometry is: a signal's samples, or an image's rows or columns
+_ONE_AXIS = {"signal": _SIGNAL_AXIS, "rows": _AXES[0], "columns": _AXES[1]}
 
 # Colours of the drawings (the guide's style: blue input, green output).
 _INPUT_FACE, _INPUT_EDGE = "#dbe9f6", "#4a6fa5"
@@ -136,6 +138,10 @@ class Geometry:
         Step of the window, >= 1.
     dilation : int or tuple, default 1
         Spacing between kernel taps, >= 1; the window spans ``d*(k - 1) + 1`` cells.
+    axis : {"signal", "rows", "columns"}, default "signal"
+        What the one axis of a 1-tuple ``in_size`` is, for the Spanish texts: the samples
+        of a signal (W, «muestras»), or one axis of an image, its rows (H, «filas») or its
+        columns (W, «columnas»). Ignored for images, which have both.
 
     Every field is stored as a tuple with one entry per axis (two for images, one
     for signals). A window that does not fit is *not* an error here: ``ok`` is False
@@ -157,6 +163,10 @@ class Geometry:
     aumenta el padding o reduce el kernel (con p ≥ 1 ya cabe).
     >>> Geometry((8,), (2,)).output_shape  # the lecture's 1D example
     (7,)
+    >>> print(Geometry((227,), (11,), stride=4, axis="columns").formula_es())
+    Wo = ⌊(W + 2p − w)/s⌋ + 1 = ⌊(227 + 2·0 − 11)/4⌋ + 1 = 55
+    >>> print(Geometry((6,), (3,), stride=2, axis="rows").message_es)  # doctest: +ELLIPSIS
+    La ventana cabe: ... se redondea hacia abajo, la última fila no se usa (la 5 de la entrada).
     """
 
     in_size: tuple[int, ...]
@@ -165,9 +175,10 @@ class Geometry:
     stride: tuple[int, ...]
     dilation: tuple[int, ...]
     _axes: tuple = field(repr=False, compare=False)
+    _vocab1d: dict = field(repr=False, compare=False)
 
-    def __init__(self, in_size, kernel_size, padding=0, stride=1, dilation=1):
-        self._setup("Geometry", in_size, kernel_size, padding, stride, dilation)
+    def __init__(self, in_size, kernel_size, padding=0, stride=1, dilation=1, axis="signal"):
+        self._setup("Geometry", in_size, kernel_size, padding, stride, dilation, axis)
 
     @classmethod
     def _make(cls, func: str, *args) -> Geometry:
@@ -176,7 +187,15 @@ class Geometry:
         g._setup(func, *args)
         return g
 
-    def _setup(self, func, in_size, kernel_size, padding=0, stride=1, dilation=1) -> None:
+    def _setup(
+        self, func, in_size, kernel_size, padding=0, stride=1, dilation=1, axis="signal"
+    ) -> None:
+        if axis not in _ONE_AXIS:
+            raise ValueError(
+                f"{func}: argument 'axis' must be one of {sorted(_ONE_AXIS)}, got {axis!r}; "
+                "e.g. axis='columns' for the width of an image"
+            )
+        object.__setattr__(self, "_vocab1d", _ONE_AXIS[axis])
         one_d = isinstance(in_size, (tuple, list, np.ndarray)) and len(in_size) == 1
         ndim = 1 if one_d else 2
         values = {
@@ -193,6 +212,10 @@ class Geometry:
         if ndim == 1:
             axes = ((1, 1, 0, 1, 1),) + axes
         object.__setattr__(self, "_axes", axes)
+
+    def _vocab(self, a: int) -> dict:
+        """Symbols and Spanish nouns of axis ``a`` (0 rows, 1 columns; a signal's is 1)."""
+        return _AXES[a] if self.ndim == 2 else self._vocab1d
 
     @property
     def ndim(self) -> int:
@@ -256,7 +279,7 @@ class Geometry:
         lines = []
         for a in range(2 - self.ndim, 2):
             n, k, p, s, d = self._axes[a]
-            sym = _AXES[a]
+            sym = self._vocab(a)
             if simple and p == 0 and s == 1 and d == 1:
                 line = f"{sym['o']} = {sym['n']} − {sym['k']} + 1 = {n} − {k} + 1 = {n - k + 1}"
                 if n < k:
@@ -292,7 +315,7 @@ class Geometry:
         ``both``: the two axes are identical, write one note for rows and columns.
         """
         n, k, p, s, d = self._axes[a]
-        sym = _AXES[a] if self.ndim == 2 else _SIGNAL_AXIS
+        sym = self._vocab(a)
         span = d * (k - 1) + 1
         mask = self.covered(a - 2)
         last = s * (self._raw(a) - 1) + span  # first cell after the last window
@@ -348,7 +371,7 @@ class Geometry:
             if self.ndim == 1 or same:
                 text = self._misfit_es(bad[-1])
                 return text[0].upper() + text[1:]
-            return " ".join(f"En las {_AXES[a]['many']}, {self._misfit_es(a)}" for a in bad)
+            return " ".join(f"En las {self._vocab(a)['many']}, {self._misfit_es(a)}" for a in bad)
         shape = " × ".join(str(o) for o in self.output_shape)
         if self.ndim == 1:
             head = f"La ventana cabe: la salida tiene {self.n_steps} posiciones."
@@ -436,7 +459,7 @@ def _require_fit(g: Geometry, func: str, what: str) -> None:
             need = -(-(span - n) // 2)
             raise ValueError(
                 f"{func}: {what}={k}{dil} does not fit input size {n} along "
-                f"{_AXES[a]['en']} with padding={p} (padded size {n + 2 * p}); "
+                f"{g._vocab(a)['en']} with padding={p} (padded size {n + 2 * p}); "
                 f"use padding >= {need} or a smaller {what}"
                 + (" or a smaller dilation" if d != 1 else "")
             )

@@ -581,3 +581,27 @@ def test_docstring_examples_run():
     result = doctest.testmod(A, extraglobs={"np": np}, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 10
     assert result.failed == 0
+
+
+@pytest.mark.parametrize(
+    "axis, words, symbols",
+    [
+        ("signal", ("muestra",), ("Wo", "W", "w")),
+        ("columns", ("columna",), ("Wo", "W", "w")),
+        ("rows", ("fila",), ("Ho", "H", "h")),
+    ],
+)
+def test_one_axis_geometry_names_its_axis(axis, words, symbols):
+    """A 1D Geometry of an image's width speaks of columns, not of a signal's samples."""
+    g = A.Geometry((8,), (3,), stride=3, axis=axis)
+    text = g.message_es
+    for word in words:
+        assert word in text, text
+    others = {"muestra", "columna", "fila"} - set(words)
+    assert not any(o in text for o in others), text
+    assert g.formula_es().startswith(f"{symbols[0]} = ⌊({symbols[1]} + 2p − {symbols[2]})/s⌋")
+
+
+def test_geometry_axis_must_be_known():
+    with pytest.raises(ValueError, match="'axis' must be one of"):
+        A.Geometry((8,), (3,), axis="width")
