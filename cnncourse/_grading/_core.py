@@ -1069,7 +1069,7 @@ class exercise:  # noqa: N801 - used as `with checks.exercise(...)`, like a func
             except Exception as err:  # noqa: BLE001 - the earlier answer may raise anything
                 why = f"lanza {_type(err).__name__}: {err}"
             if why:
-                return need, why
+                return need, _str.upper(why[:1]) + why[1:]
         return None
 
     def __exit__(self, exc_type, exc, tb):

@@ -25,8 +25,9 @@ nb.md(
     Los ejercicios calificados están marcados con ✏️. Escribe tu código donde pone
     `# ESCRIBE AQUÍ TU CÓDIGO` (borra la línea `raise NotImplementedError()` que lo acompaña)
     y ejecuta la celda de test que va justo después: te dice si vas bien y,
-    si no, qué error típico parece que has cometido. Al calificar se ejecutan además tests ocultos
-    con otros tamaños y casos límite.
+    si no, qué error típico parece que has cometido. Al calificar se ejecutan además
+    comprobaciones ocultas con otros tamaños y casos límite; las reglas de cada enunciado (qué
+    devolver, qué no usar) ya las comprueba la celda de test.
     """,
     grade_id="nb01-md-goals",
 )
@@ -111,7 +112,8 @@ nb.md(
 
     ✏️ **Ejercicio 1 (1 punto).** Escribe `dense_params(height, width, units)`: el número de
     parámetros (pesos **y** sesgos) de una capa densa de `units` neuronas que recibe una imagen en
-    escala de grises de `height` × `width` píxeles aplanada. Devuelve un `int`.
+    escala de grises de `height` × `width` píxeles aplanada. Devuelve un `int` (un entero de
+    Python o de NumPy, no un `float`: calcula solo con `*` y `+`).
     """,
     concepts=["I4"],
 )
@@ -130,15 +132,16 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba dense_params con la imagen de 100 x 100 de la clase."""
+    """Comprueba dense_params con la imagen de 100 x 100 de la clase y con una de 3 x 5."""
+    with checks.exercise(globals(), "dense_params"):
+        for height, width, units, expected in ((100, 100, 1000, 10_001_000), (3, 5, 7, 112)):
+            n = dense_params(height, width, units)
+            checks.rule_int(n, "dense_params")
+            assert n == expected, (
+                f"{checks.explain_dense_params(n, height, width, units)} "
+                f"dense_params({height}, {width}, {units}) devolvió {n}; se esperaba {expected}."
+            ).lstrip()
     n = dense_params(100, 100, 1000)
-    assert isinstance(n, (int, np.integer)), f"Devuelve un entero, no {type(n).__name__}."
-    if n == 100 * 100 * 1000:
-        raise AssertionError(f"Recibido {n}: faltan los sesgos (uno por neurona).")
-    assert n == 10_001_000, f"Para 100 x 100 y 1000 neuronas se esperaba 10001000; recibido {n}."
-    assert dense_params(2, 3, 4) == 28, (
-        f"dense_params(2, 3, 4) debe ser 2*3*4 + 4 = 28, no {dense_params(2, 3, 4)}."
-    )
     print(
         (
             f"Correcto: una capa densa de 1000 neuronas sobre 100 x 100 píxeles tiene {n:_} "
@@ -300,8 +303,13 @@ nb.code(
 nb.md(
     r"""
     ✏️ **Ejercicio 2 (3 puntos).** Implementa `conv1d_loops(x, u)` con bucles de Python,
-    siguiendo la fórmula. Devuelve un `np.ndarray` de `float` nuevo; no modifiques `x` ni `u`; no
-    uses `np.convolve`, `np.correlate` ni `cnncourse.conv1d`.
+    siguiendo la fórmula. Reglas (las comprueban la celda de test y también las comprobaciones
+    ocultas):
+
+    * devuelve un `np.ndarray` **nuevo** de tipo `float` (créalo con `np.zeros`), no una lista;
+    * no modifiques `x` ni `u`;
+    * no llames a ninguna convolución ya hecha: ni `np.convolve`, ni `np.correlate`, ni
+      `scipy.signal`, ni `cnncourse.conv1d` (la idea es escribir tú la suma de productos).
     """,
     concepts=["C1"],
 )
@@ -325,33 +333,21 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba conv1d_loops con el ejemplo del voltaje de la clase y con un kernel no simétrico."""
-    x = np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float)
-    u = np.array([-1, 1], dtype=float)
-    o = conv1d_loops(x, u)
-    expected = np.array([0, 0, 0, 1, 1, 1, 0], dtype=float)
-    assert isinstance(o, np.ndarray), (
-        f"conv1d_loops debe devolver un np.ndarray, no {type(o).__name__}."
+    """Comprueba conv1d_loops con un kernel no simétrico y con el ejemplo del voltaje de la clase."""
+    cases = (
+        ([3, 1, 4, 1, 5, 9], [2, 0, -1], [2, 1, 3, -7]),
+        ([0, 0, 0, 0, 1, 2, 3, 3], [-1, 1], [0, 0, 0, 1, 1, 1, 0]),
     )
-    assert o.shape == expected.shape, (
-        f"Forma esperada {expected.shape}, recibida {o.shape}. {checks.explain_conv1d(o, x, u)}"
-    )
-    np.testing.assert_allclose(
-        o, expected, err_msg=f"Esperado {expected}, recibido {o}. {checks.explain_conv1d(o, x, u)}"
-    )
-    assert x.tolist() == [0, 0, 0, 0, 1, 2, 3, 3], (
-        "conv1d_loops ha modificado x: no escribas en la entrada."
-    )
-    x2 = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
-    u2 = np.array([1.0, 0.0, -2.0])
-    o2 = conv1d_loops(x2, u2)
-    expected2 = np.array([1 - 8, 2 - 16, 4 - 32], dtype=float)
-    np.testing.assert_allclose(
-        o2,
-        expected2,
-        err_msg=f"Con x={x2} y u={u2}: esperado {expected2}, recibido {o2}. "
-        f"{checks.explain_conv1d(o2, x2, u2)}",
-    )
+    with checks.exercise(globals(), "conv1d_loops"):
+        for x, u, expected in cases:
+            x, u = np.array(x, dtype=float), np.array(u, dtype=float)
+            o = checks.check_rules(conv1d_loops, (x, u), "conv1d_loops", globals())
+            checks.assert_close(
+                o,
+                np.array(expected, dtype=float),
+                hint=checks.explain_conv1d(o, x, u),
+                context=f"Con x = {x.tolist()} y u = {u.tolist()}:",
+            )
     print("¡Bien! (0,0,0,0,1,2,3,3) ⊛ (-1,1) =", o)
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
@@ -423,6 +419,10 @@ nb.md(
     `np.ndarray` de **enteros** con los índices $i$ de la salida en los que
     $(\mathbf{x} \circledast (-1,1))[i] > \text{threshold}$, en orden creciente (pista:
     `np.flatnonzero`). El índice $i$ señala que el salto ocurre entre las muestras $i$ e $i+1$.
+    Reglas (las comprueban la celda de test y también las comprobaciones ocultas): devuelve un
+    `np.ndarray` de enteros (no una lista, ni la máscara de `True`/`False`), compara con el
+    parámetro `threshold` y no modifiques `x`. Ojo con `np.convolve`: invierte el kernel
+    (sección 5).
     """,
     concepts=["C2"],
 )
@@ -450,27 +450,35 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba find_rising_edges con el voltaje de la clase y con la señal del interruptor."""
-    edges = find_rising_edges(np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float))
-    assert isinstance(edges, np.ndarray), f"Devuelve un np.ndarray, no {type(edges).__name__}."
-    assert edges.dtype.kind in "iu", f"Los índices deben ser enteros; el dtype es {edges.dtype}."
-    if edges.tolist() == [4, 5, 6]:
-        raise AssertionError(
-            "Recibido [4, 5, 6]: son los índices i + 1. "
-            "Devuelve el índice i de la salida de x ⊛ (-1, 1)."
-        )
-    assert edges.tolist() == [3, 4, 5], (
-        f"Para (0,0,0,0,1,2,3,3) se esperaba [3, 4, 5]; recibido {edges.tolist()}."
+    """Comprueba find_rising_edges con señales que suben y bajan, y con la del interruptor."""
+    cases = (  # (x, argumentos tras x, índices esperados)
+        ([0, 0, 1, 2, 2, 0, 0, 3, 3, 1], (), [1, 2, 6]),
+        ([0, 1, 1, 3, 3, 2.5, 0.5, 4, 4.25], (1.5,), [2, 6]),
+        ([0, 0, 0, 0, 1, 2, 3, 3], (), [3, 4, 5]),  # el voltaje de la clase
+        ([3, 2, 1], (), []),  # solo baja
+        (signal, (), true_rising.tolist()),  # el interruptor
     )
-    found = find_rising_edges(signal)
-    assert found.tolist() == true_rising.tolist(), (
-        f"En la señal del interruptor se esperaba {true_rising.tolist()}; "
-        f"recibido {found.tolist()}."
-    )
-    assert find_rising_edges(np.array([3.0, 2.0, 1.0])).size == 0, (
-        "Una señal que solo baja no tiene flancos de subida."
-    )
-    print("Flancos de subida encontrados:", found)
+    with checks.exercise(globals(), "find_rising_edges", needs=("conv1d_loops",)):
+        for x, extra, expected in cases:
+            x = np.array(x, dtype=float)
+            edges = checks.check_rules(
+                find_rising_edges,
+                (x, *extra),
+                "find_rising_edges",
+                globals(),
+                forbid=False,
+                float_result=False,
+            )
+            checks.rule_index_array(edges, "find_rising_edges")
+            threshold = extra[0] if extra else 0.5
+            where = f"x = {x.tolist()}" if x.size < 20 else "la señal del interruptor"
+            checks.assert_close(
+                edges,
+                np.array(expected, dtype=int),
+                hint=checks.explain_rising_edges(edges, x, threshold),
+                context=f"Con {where} y threshold = {threshold}:",
+            )
+    print("Flancos de subida encontrados:", edges)
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
@@ -529,11 +537,18 @@ nb.md(
 
     ✏️ **Ejercicio 4 (1 punto).** Escribe `conv1d_numba(x, u)`: la misma convolución con bucles,
     decorada con `@numba.njit`. Dentro de una función de Numba usa `x.shape[0]`,
-    `np.zeros(n)` y `range`; nada de listas ni de `cnncourse`.
+    `np.zeros(n)` y `range`. Reglas (las comprueban la celda de test y también las comprobaciones
+    ocultas):
+
+    * la función está decorada con `@numba.njit`;
+    * las del ejercicio 2: devuelve un `np.ndarray` de `float` creado con `np.zeros` (nada de
+      listas: una función de Numba que devuelve una lista da a Python una lista, no un array),
+      no modifiques `x` ni `u`, y nada de `cnncourse` ni de `np.convolve`/`np.correlate` dentro
+      (Numba sabe compilar estas dos, pero aquí se trata de escribir tú los bucles).
 
     Si Numba no sabe compilar algo, lanza un `TypingError` largo y en inglés al **llamar** a la
-    función (no al definirla). El test lo intercepta y te explica en castellano las causas
-    habituales.
+    función (no al definirla). La celda de test lo intercepta y te explica en castellano las
+    causas habituales.
     """,
     concepts=["C1"],
 )
@@ -560,13 +575,13 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba conv1d_numba con el ejemplo del voltaje y con una señal larga."""
+    """Comprueba conv1d_numba con un kernel no simétrico, el voltaje y una señal larga."""
 
 
-    def _run_numba(*args):
-        """Call conv1d_numba; a Numba compilation error becomes a Spanish explanation."""
+    def _run_numba(x, u):
+        """conv1d_numba(x, u) under the exercise's rules; a Numba error becomes a Spanish hint."""
         try:
-            return conv1d_numba(*args)
+            return checks.check_rules(conv1d_numba, (x, u), "conv1d_numba", globals())
         except Exception as err:
             hint = checks.explain_numba_error(err)
             if not hint:
@@ -574,20 +589,24 @@ nb.tests(
         raise AssertionError(hint)
 
 
-    o = _run_numba(np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float), np.array([-1.0, 1.0]))
-    np.testing.assert_allclose(
-        o,
-        [0, 0, 0, 1, 1, 1, 0],
-        err_msg=f"Esperado (0,0,0,1,1,1,0), recibido {o}. "
-        f"{checks.explain_conv1d(o, [0, 0, 0, 0, 1, 2, 3, 3], [-1, 1])}",
-    )
     long_x = rng.normal(size=1000)
     long_u = rng.normal(size=9)
-    np.testing.assert_allclose(
-        _run_numba(long_x, long_u),
-        cnncourse.conv1d(long_x, long_u),
-        err_msg="conv1d_numba no coincide con cnncourse.conv1d en una señal de 1000 muestras.",
+    cases = (
+        (np.array([3, 1, 4, 1, 5, 9], dtype=float), np.array([2, 0, -1], dtype=float)),
+        (np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float), np.array([-1, 1], dtype=float)),
+        (long_x, long_u),
     )
+    with checks.exercise(globals(), "conv1d_numba"):
+        checks.rule_njit(conv1d_numba, "conv1d_numba")
+        for x, u in cases:
+            o = _run_numba(x, u)
+            if x.size < 20:
+                where = f"Con x = {x.tolist()} y u = {u.tolist()}:"
+            else:
+                where = f"Con una señal x de {x.size} muestras y un kernel u de {u.size} pesos:"
+            checks.assert_close(
+                o, cnncourse.conv1d(x, u), hint=checks.explain_conv1d(o, x, u), context=where
+            )
     print("¡Bien! conv1d_numba está compilada y es correcta.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
