@@ -2,10 +2,20 @@
 
 Exercises: ``conv_output_size``, ``output_shapes``, ``conv2d_pad_stride``,
 ``conv_layer_params``.
+
+The visible tests run every rule the hidden checks enforce (no rule only the hidden tests
+know): ``call_conv_output_size``, ``output_size_must_raise`` and ``call_output_shapes``
+run the student's function under the hidden checks' guard (``_nb04_run``: no library size
+helper or convolution) and check the result's type; ``check_pad_stride_signature`` and
+``check_layer_params_result`` check the argument order and the int result (conv2d_pad_stride
+also goes through ``check_rules`` of ``_core``). A broken rule raises ``rule_error``.
+``probe_conv_output_size`` lets ``checks.exercise`` name a broken conv_output_size when
+output_shapes or conv2d_pad_stride fails because of it.
 """
 
 from __future__ import annotations
 
+import inspect as _inspect
 import sys as _sys
 
 import numpy as _np
@@ -21,20 +31,24 @@ from ._core import (
     _float,
     _int,
     _irange,
+    _is_rule_message,
     _list,
     _n,
     _python_code,
     _Rng,
     _shape_of,
+    _str,
     _transpose,
     _Tripwire,
     _tuple,
     _type,
     close_lists,
+    rule_error,
     strict_floats,
 )
 
-# What the notebook calls: `checks.explain_*` in its visible tests and
+# What the notebook calls: `checks.explain_*` hints, `checks.call_*` / `checks.check_*` rule
+# guards and `checks.probe_*` (for `checks.exercise` cascades) in its visible tests, and
 # `trusted(globals()).hidden_*` in its hidden ones.
 __all__ = [
     "explain_output_size",
@@ -42,6 +56,12 @@ __all__ = [
     "explain_pad_stride_error",
     "explain_pad_stride",
     "explain_layer_params",
+    "call_conv_output_size",
+    "output_size_must_raise",
+    "call_output_shapes",
+    "check_pad_stride_signature",
+    "check_layer_params_result",
+    "probe_conv_output_size",
     "hidden_output_size",
     "hidden_output_shapes",
     "hidden_pad_stride",
@@ -123,6 +143,13 @@ def _windows(xp, u, stride, tap=1):
 def ref_conv2d_pad_stride(x, u, padding=0, stride=1):
     """o[j, i] = sum_n sum_m xp[s*j + n][s*i + m] u[n][m], xp = x framed by p zeros (H3, H4)."""
     return _windows(_pad_lists(x, padding, padding, padding, padding), u, stride)
+
+
+def _nb04_crop(a, rows, cols):
+    """The top-left rows x cols corner of a list of rows (None stays None)."""
+    if a is None:
+        return None
+    return [a[r][:cols] for r in _irange(rows)]
 
 
 def ref_layer_params(in_channels, out_channels, kernel_size):
@@ -297,6 +324,24 @@ def explain_output_shapes(got, input_shape, layers):
             "Cada capa recibe la salida de la anterior, no la imagen original: encadena los "
             "tamaños (la entrada de la capa 2 es la salida de la capa 1)."
         )
+    return _nb04_first_wrong_size(shapes, exp, input_shape, layers)
+
+
+def _nb04_first_wrong_size(shapes, exp, input_shape, layers):
+    """The first layer whose Ho or Wo breaks the formula, given its (right) input size."""
+    H, W = input_shape[1], input_shape[2]
+    for number, (layer, t, e) in enumerate(zip(layers, shapes, exp, strict=True), 1):
+        if _n(t) != 3 or t[0] != e[0]:
+            return ""
+        k, p, s = layer["kernel_size"], layer["padding"], layer["stride"]
+        for axis, got_n, exp_n, n in (("Ho", t[1], e[1], H), ("Wo", t[2], e[2], W)):
+            if got_n != exp_n:
+                why = explain_output_size(got_n, n, k, p, s)
+                return (
+                    f"Capa {number}: {axis} = {got_n} en vez de {exp_n} (su entrada mide {n}, "
+                    f"con k = {k}, p = {p} y s = {s}). {why}"
+                )
+        H, W = e[1], e[2]
     return ""
 
 
@@ -337,9 +382,16 @@ def explain_pad_stride(got, x, u, padding=0, stride=1):
             f"La salida debe ser una matriz 2D de forma {exp_shape}; la tuya tiene forma {g.shape}."
         )
     shape = _tuple(g.shape)
+    gl = _np.ndarray.tolist(g)
 
     def size(n, k, pad, st):
         return (n + pad - k) // st + 1
+
+    def same(ref):
+        """The answer's values are ``ref`` cut to the answer's shape (top-left corner)."""
+        if ref is None or _n(ref) < shape[0] or _n(ref[0]) < shape[1]:
+            return False
+        return close_lists(gl, _nb04_crop(ref, shape[0], shape[1]))
 
     if shape != exp_shape:
         if s > 1 and shape == (H + 2 * p - h + 1, W + 2 * p - w + 1):
@@ -348,15 +400,33 @@ def explain_pad_stride(got, x, u, padding=0, stride=1):
                 "la ventana salta s casillas y hay menos posiciones: Ho = ⌊(H + 2p − h)/s⌋ + 1."
             )
         if p > 0 and shape == (size(H, h, p, s), size(W, w, p, s)):
+            if same(exp):
+                return (
+                    f"Forma {shape} en vez de {exp_shape}: tus valores coinciden con las primeras "
+                    "filas y columnas de la salida correcta, pero faltan las últimas: o has "
+                    "puesto el marco solo por un lado (arriba y a la izquierda), o calculas Ho y "
+                    "Wo con H + p y W + p. El marco tiene grosor p por los cuatro lados: la "
+                    "entrada con padding mide (H + 2p) × (W + 2p) (np.pad(x, padding) lo hace) "
+                    "y Ho = ⌊(H + 2p − h)/s⌋ + 1."
+                )
             return (
                 f"Forma {shape} en vez de {exp_shape}: parece que has puesto el padding solo por "
                 "un lado. El marco tiene grosor p por los cuatro lados: la entrada con padding "
                 "mide (H + 2p) × (W + 2p); np.pad(x, padding) lo hace."
             )
         if p > 0 and shape == (size(H, h, 0, s), size(W, w, 0, s)):
+            if same(ref_conv2d_pad_stride(x, u, 0, s)):
+                return (
+                    f"Forma {shape} en vez de {exp_shape}: es la salida sin padding, también en "
+                    "los valores. Añade el marco de p ceros (np.pad(x, padding)) antes de "
+                    "recorrer la entrada, y calcula Ho con H + 2p: Ho = ⌊(H + 2p − h)/s⌋ + 1."
+                )
+            framed = " (tus valores son los primeros de la salida correcta)" if same(exp) else ""
             return (
-                f"Forma {shape} en vez de {exp_shape}: es la salida sin padding. Añade el marco "
-                "de p ceros (np.pad(x, padding)) antes de recorrer la entrada."
+                f"Forma {shape} en vez de {exp_shape}: es el tamaño de la fórmula sin padding"
+                f"{framed}. Ho usa H + 2p, el alto de la entrada con el marco: "
+                "Ho = ⌊(H + 2p − h)/s⌋ + 1 y Wo = ⌊(W + 2p − w)/s⌋ + 1 (con tu conv_output_size, "
+                "pásale padding y stride)."
             )
         if shape == (exp_shape[1], exp_shape[0]):
             return (
@@ -375,7 +445,6 @@ def explain_pad_stride(got, x, u, padding=0, stride=1):
         return (
             f"Forma {shape} en vez de {exp_shape} = (⌊(H + 2p − h)/s⌋ + 1, ⌊(W + 2p − w)/s⌋ + 1)."
         )
-    gl = _np.ndarray.tolist(g)
     padded = _pad_lists(x, p, p, p, p)
     candidates = [
         (
@@ -390,6 +459,16 @@ def explain_pad_stride(got, x, u, padding=0, stride=1):
             "xp[s·j + n, s·i + m], nunca s·n.",
         ),
     ]
+    if s > 1:
+        candidates.append(
+            (
+                _nb04_crop(_windows(padded, u, 1), exp_shape[0], exp_shape[1]),
+                f"La forma es la buena, pero la ventana no salta: o[j, i] usa xp[j + n, i + m] "
+                f"(son las primeras filas y columnas de la salida con stride 1). Con stride "
+                f"s = {s} la ventana de o[j, i] empieza en la fila s·j y la columna s·i: "
+                "xp[s·j + n, s·i + m].",
+            )
+        )
     if p > 0:
         corner = (
             "El marco debe rodear a x por igual: p filas de ceros arriba y p abajo, p columnas "
@@ -455,6 +534,11 @@ def explain_layer_params(got, in_channels, out_channels, kernel_size):
             "entrada.",
         ),
         (
+            D * (C * kernel_size + 1) if _type(kernel_size) is _int else -1,
+            f"kernel_size = {kernel_size} es un kernel {kernel_size} × {kernel_size}: cada filtro "
+            f"tiene C × k² = {C} × {kernel_size}² pesos, no C × k.",
+        ),
+        (
             D * (C * h * h + 1) if h != w else -1,
             "Con un kernel (h, w) no cuadrado los pesos por canal son h × w, no h × h.",
         ),
@@ -495,6 +579,7 @@ class _SizeTripwire:
         for modname, names in (
             ("cnncourse", ("output_size",)),
             ("cnncourse.functional", ("output_size",)),
+            ("cnncourse.reference", ("output_size",)),
             ("cnncourse.arithmetic", ("output_shape", "Geometry", "fits")),
         ):
             mod = _dict.get(_sys.modules, modname)
@@ -520,13 +605,18 @@ class _SizeTripwire:
         return False
 
 
-def _nb04_run(fn, args, kwargs, name, namespace=None):
-    """Call fn(*args, **kwargs) with the library's size helpers and convolutions disabled."""
+def _nb04_run(fn, args, kwargs, name, namespace=None, visible=False):
+    """Call fn(*args, **kwargs) with the library's size helpers and convolutions disabled.
+
+    ``visible``: a broken rule raises ``rule_error`` (the visible tests' message, which says
+    that it is a rule of the statement) instead of a plain AssertionError.
+    """
+    fail = _nb04_rule_fail if visible else _fail
     code = _python_code(fn)
     if code is not None:
         bad = [n for n in _code_names(code, []) if n in _NB04_SIZE_NAMES or n in ("conv2d",)]
         if bad:
-            _fail(
+            fail(
                 f"{name} usa {sorted(set(bad))}: en este ejercicio hay que calcular los tamaños "
                 "con la fórmula, no con una función de la biblioteca."
             )
@@ -536,17 +626,229 @@ def _nb04_run(fn, args, kwargs, name, namespace=None):
         except _AssertionError:
             if sizes.used or convs.used:
                 break_in = (sizes.used + convs.used)[0]
-                _fail(
+                fail(
                     f"{name} llama a {break_in}: en este ejercicio hay que calcular los tamaños "
                     "con la fórmula, no con una función de la biblioteca."
                 )
             raise
     if sizes.used or convs.used:
-        _fail(
+        fail(
             f"{name} llama a {(sizes.used + convs.used)[0]}: en este ejercicio hay que calcular "
             "los tamaños con la fórmula, no con una función de la biblioteca."
         )
     return got
+
+
+def _nb04_rule_fail(msg):
+    raise rule_error(msg)
+
+
+# --------------------------------------------------------------------------------------
+# Visible tests: the hidden checks' rules, run before grading (each names its rule)
+# --------------------------------------------------------------------------------------
+def call_conv_output_size(fn, n, k, padding=None, stride=None, namespace=None):
+    """The student's conv_output_size(n, k, padding=p, stride=s) under the hidden rules.
+
+    No library size helper or convolution (code and run time); a window that fits must
+    not raise ValueError; the result must be an int (Python's, or NumPy's int64/int32).
+    ``padding``/``stride`` None: not passed (the defaults are used). Returns the result.
+    """
+    name = "conv_output_size"
+    kwargs = {}
+    if padding is not None:
+        kwargs["padding"] = padding
+    if stride is not None:
+        kwargs["stride"] = stride
+    p = 0 if padding is None else padding
+    s = 1 if stride is None else stride
+    call = f"{name}({n}, {k})" if not kwargs else _call_es(n, k, p, s)
+    _nb04_keywords_rule(fn, name)
+    try:
+        got = _nb04_run(fn, (n, k), kwargs, name, namespace, visible=True)
+    except ValueError as err:
+        if n + 2 * p >= k:
+            raise _AssertionError(
+                f"{call} lanza ValueError ({err}), pero la ventana cabe: n + 2p = {n + 2 * p} "
+                f"≥ k = {k}. Solo hay que lanzarlo cuando n + 2p < k (si n + 2p = k, la "
+                "ventana cabe justa y la salida mide 1)."
+            ) from err
+        raise
+    if _nb04_int(got) is None:
+        hint = explain_output_size(got, n, k, p, s)  # says which type it got, and why not
+        if not hint:
+            hint = f"debe devolver un int; devolvió {got!r} ({_type(got).__name__})."
+        raise rule_error(f"{call}: {hint}")
+    return got
+
+
+def _nb04_keywords_rule(fn, name):
+    """padding and stride: arguments with those names and defaults (the tests call
+    fn(n, k) and fn(n, k, padding=p, stride=s))."""
+    try:
+        params = _dict(_inspect.signature(fn).parameters)
+    except (TypeError, ValueError):  # not a Python function: let the calls tell
+        return
+    kinds = _inspect.Parameter
+    if any(q.kind is kinds.VAR_KEYWORD for q in _dict.values(params)):
+        return
+    shown = f"{name}(n, k, padding=0, stride=1)"
+    for arg in ("padding", "stride"):
+        q = _dict.get(params, arg)
+        if q is None or q.kind is kinds.POSITIONAL_ONLY:
+            raise rule_error(
+                f"{name} tiene los argumentos {_tuple(params)}: el enunciado pide {shown}, con "
+                f"uno llamado {arg} (las comprobaciones la llaman con {arg}=...)."
+            )
+        if q.default is kinds.empty:
+            raise rule_error(
+                f"{arg} necesita un valor por defecto, {shown}: las comprobaciones también la "
+                f"llaman como {name}(n, k), sin padding ni stride."
+            )
+
+
+def output_size_must_raise(fn, n, k, padding, stride, namespace=None):
+    """conv_output_size(n, k, padding, stride) for a window that does not fit: it must raise
+    ValueError (its message is returned); returning or raising anything else fails."""
+    name = "conv_output_size"
+    call = _call_es(n, k, padding, stride)
+    kwargs = {"padding": padding, "stride": stride}
+    try:
+        got = _nb04_run(fn, (n, k), kwargs, name, namespace, visible=True)
+    except ValueError as err:
+        return _str(err)
+    except NotImplementedError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any error a student raises
+        if _type(err) is _AssertionError and _is_rule_message(_str(err)):
+            raise
+        raise rule_error(
+            f"{call} lanza {_type(err).__name__} ({err}); cuando la ventana no cabe "
+            f"(n + 2p = {n + 2 * padding} < k = {k}) debe lanzar ValueError, que es el error "
+            "que esperan output_shapes y quien use tu función."
+        ) from err
+    raise _AssertionError(explain_output_size(got, n, k, padding, stride))
+
+
+def call_output_shapes(fn, input_shape, layers, namespace=None):
+    """The student's output_shapes(input_shape, layers) under the hidden rules.
+
+    No library size helper or convolution; ``layers`` (and its dicts) not modified; the
+    result a list of tuples (D, Ho, Wo) of ints (Python's, or NumPy's int64/int32).
+    Returns the result (its values are the visible test's business).
+    """
+    name = "output_shapes"
+    before = _nb04_snapshot(layers)
+    got = _nb04_run(fn, (input_shape, layers), {}, name, namespace, visible=True)
+    if _nb04_snapshot(layers) != before:
+        raise rule_error(
+            f"{name} ha modificado la lista de capas (o sus diccionarios): léela sin cambiarla "
+            "(quien la llama la sigue usando)."
+        )
+    call = f"{name}({input_shape}, {_n(layers)} capas)"
+    if not _n(layers) and (_type(got) is not _list or _n(got) != 0):
+        raise rule_error(
+            f"{name}({input_shape}, []) debe devolver la lista vacía, []: sin capas no hay "
+            f"ninguna forma que dar. Devolvió {got!r}."
+        )
+    hint = explain_output_shapes(got, input_shape, layers)
+    if _type(got) is not _list:
+        raise rule_error(
+            f"{call} debe devolver una lista (list), una forma por capa; devolvió "
+            f"{_nb04_type_es(got)}. {hint}"
+        )
+    for t in got:
+        if _type(t) is not _tuple or _n(t) != 3:
+            raise rule_error(
+                f"{call}: cada forma debe ser una tupla (D, Ho, Wo) de 3 enteros; recibido "
+                f"{got}. {hint}"
+            )
+        for v in t:
+            if _nb04_int(v) is None:
+                raise rule_error(
+                    f"{call}: los tamaños deben ser enteros (int), no {_nb04_type_es(v)}; "
+                    f"recibido {got}. Usa la división entera // (o tu conv_output_size, que "
+                    "devuelve un int)."
+                )
+    return got
+
+
+_NB04_PAD_STRIDE_SIGNATURE = "conv2d_pad_stride(x, u, padding=0, stride=1)"
+
+
+def check_pad_stride_signature(fn):
+    """The arguments the hidden tests pass: (x, u) and (x, u, p, s), in that order."""
+    try:
+        params = _dict.values(_dict(_inspect.signature(fn).parameters))
+    except (TypeError, ValueError):  # not a Python function: let the calls tell
+        return
+    kinds = _inspect.Parameter
+    positional = [
+        q for q in params if q.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)
+    ]
+    if any(q.kind is kinds.VAR_POSITIONAL for q in params):
+        return
+    names = [q.name for q in positional]
+    if "padding" in names and "stride" in names and names.index("padding") > names.index("stride"):
+        raise rule_error(
+            f"conv2d_pad_stride tiene los argumentos {tuple(names)}: el orden es "
+            f"{_NB04_PAD_STRIDE_SIGNATURE}, padding antes que stride (las comprobaciones la "
+            "llaman como conv2d_pad_stride(x, u, p, s))."
+        )
+    if _n(positional) < 4:
+        raise rule_error(
+            f"conv2d_pad_stride tiene los argumentos {tuple(names)}: deben ser cuatro, "
+            f"{_NB04_PAD_STRIDE_SIGNATURE} (las comprobaciones la llaman como "
+            "conv2d_pad_stride(x, u, p, s))."
+        )
+    if positional[2].default is kinds.empty or positional[3].default is kinds.empty:
+        raise rule_error(
+            f"padding y stride necesitan valores por defecto, {_NB04_PAD_STRIDE_SIGNATURE}: "
+            "las comprobaciones también la llaman como conv2d_pad_stride(x, u), sin padding "
+            "ni stride."
+        )
+
+
+def check_layer_params_result(got, in_channels, out_channels, kernel_size):
+    """conv_layer_params must return an int (Python's, or NumPy's int64/int32)."""
+    if _nb04_int(got) is None:
+        call = f"conv_layer_params({in_channels}, {out_channels}, {kernel_size!r})"
+        raise rule_error(
+            f"{call} debe devolver un número entero (int); devolvió {got!r} "
+            f"({_type(got).__name__}). Un número de parámetros no tiene decimales: usa solo "
+            "productos y sumas de enteros (o int(...) al final)."
+        )
+
+
+def probe_conv_output_size(fn):
+    """'' when fn is a right conv_output_size on a few fixed cases, else why not (Spanish).
+
+    ``checks.exercise`` calls it when a later test fails (output_shapes and
+    conv2d_pad_stride use conv_output_size) to name a broken conv_output_size as the cause.
+    """
+    name = "conv_output_size"
+    try:
+        for n, k, p, s in ((11, 4, 1, 2), (8, 3, 2, 1), (13, 5, 0, 3)):
+            call = _call_es(n, k, p, s)
+            try:
+                got = _nb04_run(fn, (n, k), {"padding": p, "stride": s}, name)
+            except ValueError as err:
+                return f"{call} lanza ValueError ({err}), pero la ventana cabe."
+            exp = ref_output_size(n, k, p, s)
+            if _nb04_int(got) != exp:
+                why = explain_output_size(got, n, k, p, s)
+                return f"{call} devuelve {got!r} en vez de {exp}. {why}".strip()
+        got = _nb04_run(fn, (9, 4), {}, name)
+        if _nb04_int(got) != 6:
+            return f"{name}(9, 4) devuelve {got!r} en vez de 6 (padding 0 y stride 1 por defecto)."
+        for n, k, p, s in ((4, 5, 0, 2), (2, 7, 2, 1)):
+            try:
+                got = _nb04_run(fn, (n, k), {"padding": p, "stride": s}, name)
+            except ValueError:
+                continue
+            return explain_output_size(got, n, k, p, s)
+    except _AssertionError as err:
+        return _str(err)
+    return ""
 
 
 # --------------------------------------------------------------------------------------

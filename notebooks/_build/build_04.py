@@ -513,7 +513,16 @@ nb.md(
 
     Pista: en Python, `a // b` es la división entera redondeando hacia abajo,
     $\lfloor a/b \rfloor$, y da un `int` si `a` y `b` lo son; `a / b` da siempre un `float`.
-    No uses `cnncourse.conv2d`, `cnncourse.output_size` ni nada de `cnncourse.arithmetic`.
+
+    Reglas (la celda de test las comprueba, y las comprobaciones ocultas también):
+
+    * devuelve un `int` (no un `float` como `3.0`, ni un booleano);
+    * lanza `ValueError` solo cuando la ventana no cabe; si cabe justa ($n + 2p = k$), la
+      salida mide 1;
+    * los argumentos se llaman `padding` y `stride` y valen 0 y 1 por defecto: se comprueba
+      con `conv_output_size(n, k)` y con `conv_output_size(n, k, padding=p, stride=s)`;
+    * calcula el tamaño con la fórmula: no uses `cnncourse.conv2d`, `cnncourse.output_size`
+      (ni la de `cnncourse.reference`) ni nada de `cnncourse.arithmetic` (`Geometry`...).
     """,
     concepts=["H5"],
 )
@@ -521,7 +530,7 @@ nb.md(
 nb.solution(
     '''
     def conv_output_size(n, k, padding=0, stride=1):
-        """Output length along one axis: floor((n + 2*padding - k) / stride) + 1 (H5)."""
+        """Output length along one axis: floor((n + 2*padding - k) / stride) + 1."""
         ### BEGIN SOLUTION
         if n + 2 * padding < k:
             raise ValueError(
@@ -546,26 +555,22 @@ nb.tests(
         (227, 11, 0, 4, 55),  # AlexNet, primera capa
         (3, 5, 1, 1, 1),  # la ventana cabe justa: n + 2p = k
     ]
-    for n, k, p, s, expected in table:
-        got = conv_output_size(n, k, padding=p, stride=s)
-        call = f"conv_output_size({n}, {k}, padding={p}, stride={s})"
-        hint = checks.explain_output_size(got, n, k, p, s)
-        assert isinstance(got, (int, np.integer)) and not isinstance(got, bool), (
-            f"{call} debe devolver un int; devolvió {got!r} ({type(got).__name__}). {hint}"
+    with checks.exercise(globals(), "conv_output_size"):
+        for n, k, p, s, expected in table:
+            # las reglas del enunciado: un int, sin funciones de tamaño de la biblioteca...
+            got = checks.call_conv_output_size(conv_output_size, n, k, p, s, globals())
+            hint = checks.explain_output_size(got, n, k, p, s)
+            call = f"conv_output_size({n}, {k}, padding={p}, stride={s})"
+            assert got == expected, f"{call} debe ser {expected}; recibido {got}. {hint}"
+        got = checks.call_conv_output_size(conv_output_size, 6, 3, namespace=globals())
+        assert got == 4, (
+            f"conv_output_size(6, 3) debe ser 4; recibido {got}. Sin padding ni stride (por "
+            "defecto, padding=0 y stride=1) la salida mide n - k + 1."
         )
-        assert got == expected, f"{call} debe ser {expected}; recibido {got}. {hint}"
-    assert conv_output_size(6, 3) == 4, (
-        "Sin padding ni stride (por defecto, 0 y 1) la salida mide n - k + 1."
-    )
-    for n, k, p, s in [(3, 5, 0, 1), (4, 5, 0, 2), (2, 7, 2, 1)]:
-        try:
-            got = conv_output_size(n, k, padding=p, stride=s)
-        except ValueError as err:
-            print(
-                f"Bien: conv_output_size({n}, {k}, padding={p}, stride={s}) lanza ValueError:", err
-            )
-        else:
-            raise AssertionError(checks.explain_output_size(got, n, k, p, s))
+        for n, k, p, s in [(3, 5, 0, 1), (4, 5, 0, 2), (2, 7, 2, 1)]:
+            message = checks.output_size_must_raise(conv_output_size, n, k, p, s, globals())
+            print(f"Bien: conv_output_size({n}, {k}, padding={p}, stride={s}) lanza ValueError:")
+            print("   ", message)
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
@@ -590,8 +595,13 @@ nb.md(
     `{"filters": D, "kernel_size": k, "padding": p, "stride": s}` (kernels cuadrados,
     $k \times k$) que se aplican en ese orden. Devuelve una **lista** con la forma de la salida
     de cada capa, una **tupla** `(D, Ho, Wo)` de enteros por capa. Usa tu `conv_output_size`: si
-    una capa no cabe, deja que lance su `ValueError`. No modifiques `layers`. No uses
-    `cnncourse.conv2d`, `cnncourse.output_size` ni nada de `cnncourse.arithmetic`.
+    una capa no cabe, deja que lance su `ValueError`.
+
+    Reglas (la celda de test las comprueba, y las comprobaciones ocultas también): devuelve una
+    `list` de `tuple` de `int` (no listas dentro, ni floats como `8.0`); sin capas, la lista
+    vacía; no modifiques `layers` ni sus diccionarios; y, como en el ejercicio 1, no uses
+    `cnncourse.conv2d`, `cnncourse.output_size` ni nada de `cnncourse.arithmetic` (tampoco
+    dentro de tu `conv_output_size`).
     """,
     concepts=["H1", "H5"],
 )
@@ -624,34 +634,30 @@ nb.tests(
         {"filters": 16, "kernel_size": 5, "padding": 0, "stride": 2},
         {"filters": 4, "kernel_size": 3, "padding": 0, "stride": 3},
     ]
-    got = output_shapes((3, 20, 30), layers)
-    expected = [(8, 20, 30), (16, 8, 13), (4, 2, 4)]
-    hint = checks.explain_output_shapes(got, (3, 20, 30), layers)
-    assert isinstance(got, list), (
-        f"output_shapes debe devolver una lista, una forma por capa; devolvió un objeto de tipo "
-        f"{type(got).__name__}. {hint}"
-    )
-    assert len(got) == 3, f"Con 3 capas se esperan 3 formas; recibidas {len(got)}: {got}. {hint}"
-    assert all(isinstance(t, tuple) for t in got), (
-        f"Cada forma debe ser una tupla (D, Ho, Wo); recibido {got}. {hint}"
-    )
-    assert got == expected, (
-        f"Para una entrada (3, 20, 30) se esperaba\n{expected}\nrecibido\n{got}\n{hint}"
-    )
-    assert layers[0] == {"filters": 8, "kernel_size": 3, "padding": 1, "stride": 1}, (
-        "output_shapes ha modificado la lista de capas."
-    )
-    lenet_like = [{"filters": 6, "kernel_size": 5, "padding": 0, "stride": 1}] * 7
-    try:
-        output_shapes((1, 28, 28), lenet_like)
-    except ValueError as err:
-        print("Bien: 7 capas de 5 x 5 sin padding no caben en 28 x 28:", err)
-    else:
-        raise AssertionError(
-            "Siete capas de 5 x 5 sin padding no caben en 28 x 28 (28 -> 24 -> 20 -> 16 -> 12 -> 8 "
-            "-> 4, y la séptima ya no cabe): output_shapes debe dejar pasar el ValueError de "
-            "conv_output_size."
+    with checks.exercise(globals(), "output_shapes", needs=("conv_output_size",)):
+        # las reglas del enunciado: una lista de tuplas de int, layers sin modificar...
+        got = checks.call_output_shapes(output_shapes, (3, 20, 30), layers, globals())
+        expected = [(8, 20, 30), (16, 8, 13), (4, 2, 4)]
+        hint = checks.explain_output_shapes(got, (3, 20, 30), layers)
+        assert len(got) == 3, (
+            f"Con 3 capas se esperan 3 formas; recibidas {len(got)}: {got}. {hint}"
         )
+        assert got == expected, (
+            f"{hint} Para una entrada (3, 20, 30) se esperaba {expected}; recibido {got}.".strip()
+        )
+        got = checks.call_output_shapes(output_shapes, (1, 28, 28), [], globals())
+        assert got == [], f"Sin capas, output_shapes debe devolver una lista vacía; recibido {got}."
+        lenet_like = [{"filters": 6, "kernel_size": 5, "padding": 0, "stride": 1}] * 7
+        try:
+            output_shapes((1, 28, 28), lenet_like)
+        except ValueError as err:
+            print("Bien: 7 capas de 5 x 5 sin padding no caben en 28 x 28:", err)
+        else:
+            raise AssertionError(
+                "Siete capas de 5 x 5 sin padding no caben en 28 x 28 (28 -> 24 -> 20 -> 16 -> 12 "
+                "-> 8 -> 4, y la séptima ya no cabe): output_shapes debe dejar pasar el ValueError "
+                "de conv_output_size."
+            )
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
@@ -726,16 +732,48 @@ nb.md(
       \tilde{\mathbf{x}}_{s j + n,\; s i + m} \cdot \mathbf{u}_{n,m},
       \qquad 0 \le j < H_o,\; 0 \le i < W_o,$$
 
-    con $H_o$ y $W_o$ de la fórmula de la sección 6. Respecto a tu `conv2d_loops` del cuaderno 2
-    cambian dos cosas: se recorre $\tilde{\mathbf{x}}$ en vez de $\mathbf{x}$, y la ventana de
-    $\mathbf{o}_{j,i}$ empieza en $(s j, s i)$ en vez de en $(j, i)$. El stride multiplica solo
-    el **origen** de la ventana: dentro de ella, $n$ y $m$ avanzan de uno en uno.
+    con $H_o$ y $W_o$ de la fórmula de la sección 6. Las funciones no pasan de un cuaderno a
+    otro, así que aquí tienes de nuevo `conv2d_loops`, la convolución con bucles del cuaderno 2
+    (sin padding y con stride 1), tal como era su solución. Respecto a ella cambian dos cosas: se
+    recorre $\tilde{\mathbf{x}}$ en vez de $\mathbf{x}$, y la ventana de $\mathbf{o}_{j,i}$
+    empieza en $(s j, s i)$ en vez de en $(j, i)$. El stride multiplica solo el **origen** de la
+    ventana: dentro de ella, $n$ y $m$ avanzan de uno en uno.
+    """,
+    concepts=["H3", "H4"],
+)
 
+nb.code(
+    '''
+    # La solución del ejercicio de conv2d_loops del cuaderno 2 (sin padding, stride 1).
+    def conv2d_loops(x, u):
+        """Notebook 2's answer: o[j, i] = sum_n sum_m x[n + j, m + i] * u[n, m]."""
+        H, W = x.shape
+        h, w = u.shape
+        o = np.zeros((H - h + 1, W - w + 1))
+        for j in range(H - h + 1):
+            for i in range(W - w + 1):
+                o[j, i] = np.sum(x[j : j + h, i : i + w] * u)
+        return o
+
+
+    x_check = np.arange(35.0).reshape(5, 7) % 6
+    u_check = np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]])
+    agree = np.allclose(conv2d_loops(x_check, u_check), cnncourse.conv2d(x_check, u_check))
+    print("conv2d_loops coincide con cnncourse.conv2d (sin padding ni stride):", agree)
+    ''',
+    concepts=["C3"],
+    locked=True,
+    grade_id="nb04-conv2d-loops",
+)
+
+nb.md(
+    r"""
     Un ejemplo a mano: entrada de $4 \times 5$, kernel de $2 \times 2$, $p = 1$ y $s = 2$.
     La entrada con padding mide $6 \times 7$ y la salida
     $(\lfloor 4/2 \rfloor + 1) \times (\lfloor 5/2 \rfloor + 1) = 3 \times 3$:
     """,
     concepts=["H3", "H4"],
+    grade_id="nb04-md-hand-example",
 )
 
 nb.code(
@@ -777,9 +815,19 @@ nb.md(
     ✏️ **Ejercicio 3 (3 puntos).** Escribe `conv2d_pad_stride(x, u, padding=0, stride=1)` para
     una imagen en gris `x` de forma `(H, W)` y un kernel `u` de forma `(h, w)`; `padding` y
     `stride` son enteros (el mismo valor en filas y columnas). Devuelve un `np.ndarray` de
-    `float` nuevo de forma `(Ho, Wo)`. Puedes partir de tu `conv2d_loops` del cuaderno 2, usar
-    `np.pad` para el marco y tu `conv_output_size` para el tamaño de la salida. No uses
-    `cnncourse.conv2d` ni `scipy`, y no modifiques la entrada.
+    `float` nuevo de forma `(Ho, Wo)`. Puedes partir de `conv2d_loops` (la del cuaderno 2, que
+    tienes más arriba), usar `np.pad` para el marco y tu `conv_output_size` para el tamaño de la
+    salida.
+
+    Reglas (la celda de test las comprueba, y las comprobaciones ocultas también):
+
+    * escribe tú la operación, con bucles (o con NumPy elemento a elemento): no uses
+      `cnncourse.conv2d` (ni la de `cnncourse.reference`), `np.convolve`, `np.correlate` ni
+      `scipy` (`scipy.signal`, `scipy.ndimage`), tampoco dentro de otra función que llames;
+    * no modifiques `x` ni `u`: escribe el resultado en un array nuevo;
+    * devuelve un `np.ndarray` de `float` (no una lista) de forma `(Ho, Wo)`;
+    * respeta el orden de los argumentos y sus valores por defecto: se comprueba con
+      `conv2d_pad_stride(x, u)` y con `conv2d_pad_stride(x, u, p, s)`.
     """,
     concepts=["H3", "H4"],
 )
@@ -818,23 +866,31 @@ nb.tests(
         dtype=float,
     )
     u = np.array([[1, 0, -1], [2, 1, 0]], dtype=float)  # ni simétrico ni cuadrado
-    for p, s in [(0, 1), (1, 1), (2, 1), (0, 2), (1, 2), (2, 3)]:
-        call = f"conv2d_pad_stride(x {x.shape}, u {u.shape}, padding={p}, stride={s})"
-        try:
-            o = conv2d_pad_stride(x, u, padding=p, stride=s)
-        except (IndexError, ValueError) as err:
-            hint = checks.explain_pad_stride_error(x, u, p, s)
-            raise AssertionError(f"{call} falla con {type(err).__name__}: {err}\n{hint}") from err
-        expected = cnncourse.conv2d(x, u, padding=p, stride=s)
-        assert isinstance(o, np.ndarray), f"{call} devuelve {type(o).__name__}, no np.ndarray."
-        hint = checks.explain_pad_stride(o, x, u, p, s)
-        assert o.shape == expected.shape, (
-            f"{call}: forma esperada {expected.shape}, recibida {o.shape}. {hint}"
+    name = "conv2d_pad_stride"
+    with checks.exercise(globals(), name, needs=("conv_output_size",)):
+        checks.check_pad_stride_signature(conv2d_pad_stride)  # el orden (x, u, padding, stride)
+        for p, s in [(0, 1), (1, 1), (2, 1), (0, 2), (1, 2), (2, 3)]:
+            call = f"conv2d_pad_stride(x, u, {p}, {s}) con x de forma {x.shape} y u {u.shape}"
+            try:
+                # las reglas del enunciado: sin convoluciones de la biblioteca, x y u intactos,
+                # un np.ndarray de float
+                o = checks.check_rules(conv2d_pad_stride, (x, u, p, s), name, globals())
+            except (IndexError, ValueError) as err:
+                hint = checks.explain_pad_stride_error(x, u, p, s)
+                error = f"{call} falla con {type(err).__name__}: {err}"
+                raise AssertionError(f"{error}\n{hint}") from err
+            expected = cnncourse.conv2d(x, u, padding=p, stride=s)
+            hint = checks.explain_pad_stride(o, x, u, p, s)
+            assert o.shape == expected.shape, f"{call}: {hint}"
+            checks.assert_close(o, expected, hint=hint, context=f"{call}:")
+        o = checks.check_rules(conv2d_pad_stride, (x, u), name, globals())
+        checks.assert_close(
+            o,
+            cnncourse.conv2d(x, u),
+            hint="Sin padding ni stride (por defecto, padding=0 y stride=1), "
+            "conv2d_pad_stride(x, u) debe dar la convolución del cuaderno 2, conv2d_loops(x, u).",
+            context=f"conv2d_pad_stride(x, u) con x de forma {x.shape} y u {u.shape}:",
         )
-        np.testing.assert_allclose(
-            o, expected, err_msg=f"{call}: esperado\n{expected}\nrecibido\n{o}\n{hint}"
-        )
-    assert x[0, 0] == 3 and u[1, 0] == 2, "conv2d_pad_stride ha modificado su entrada."
     print("¡Bien! conv2d_pad_stride coincide con cnncourse.conv2d con padding y stride.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
@@ -898,7 +954,8 @@ nb.md(
     `conv_layer_params(in_channels, out_channels, kernel_size)`: el número de parámetros (pesos
     **y** sesgos) de una capa convolucional con `in_channels` $= C$ canales de entrada y
     `out_channels` $= D$ filtros. `kernel_size` es un `int` ($k \times k$) o una tupla `(h, w)`.
-    Devuelve un `int`.
+    Devuelve un `int`: es una regla, que la celda de test y las comprobaciones ocultas
+    comprueban (no un `float` como `1792.0`, ni un booleano).
     """,
     concepts=["H1", "H2", "C6"],
 )
@@ -921,27 +978,26 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba conv_layer_params con las primeras capas de VGG y AlexNet y kernels (h, w)."""
+    """Comprueba conv_layer_params con las primeras capas de AlexNet y VGG y kernels (h, w)."""
     table = [  # (C, D, kernel_size, esperado)
-        (3, 64, 3, 64 * (3 * 3 * 3 + 1)),  # VGG, primera capa: 1 792
         (3, 96, 11, 96 * (3 * 11 * 11 + 1)),  # AlexNet, primera capa: 34 944
+        (3, 64, 3, 64 * (3 * 3 * 3 + 1)),  # VGG, primera capa: 1 792
         (2, 4, (1, 3), 4 * (2 * 1 * 3 + 1)),  # kernel de 1 x 3
         (16, 8, (5, 2), 8 * (16 * 5 * 2 + 1)),  # kernel de 5 x 2
     ]
-    for C, D, k, expected in table:
-        call = f"conv_layer_params({C}, {D}, {k!r})"
-        try:
-            n = conv_layer_params(C, D, k)
-        except TypeError as err:
-            raise AssertionError(
-                f"{call} falla con TypeError: {err}. kernel_size puede ser un int "
-                "(kernel k x k) o una tupla (h, w)."
-            ) from err
-        assert isinstance(n, (int, np.integer)) and not isinstance(n, bool), (
-            f"{call} debe devolver un int; devolvió {n!r}."
-        )
-        hint = checks.explain_layer_params(n, C, D, k)
-        assert n == expected, f"{call} debe ser {expected}; recibido {n}. {hint}"
+    with checks.exercise(globals(), "conv_layer_params"):
+        for C, D, k, expected in table:
+            call = f"conv_layer_params({C}, {D}, {k!r})"
+            try:
+                n = conv_layer_params(C, D, k)
+            except TypeError as err:
+                raise AssertionError(
+                    f"{call} falla con TypeError: {err}. kernel_size puede ser un int "
+                    "(kernel k x k) o una tupla (h, w)."
+                ) from err
+            checks.check_layer_params_result(n, C, D, k)  # la regla: un int
+            hint = checks.explain_layer_params(n, C, D, k)
+            assert n == expected, f"{call} debe ser {expected}; recibido {n}. {hint}"
     n = f"{conv_layer_params(3, 64, 3):_}".replace("_", " ")  # 1 792
     print(f"¡Bien! 64 filtros de 3 x 3 sobre 3 canales: {n} parámetros")
     ### BEGIN HIDDEN TESTS
