@@ -232,7 +232,7 @@ WRONG = {
             def global_pool_loops(x, mode="avg"):
                 return cnncourse.global_pool(x, mode)
             """,
-            "tienes que escribir el pooling tú mismo",
+            "tienes que escribir el global pooling tú mismo",
         ),
     },
     "maxpool_backward": {
@@ -271,7 +271,7 @@ WRONG = {
             def maxpool_backward(dout, x, kernel_size=2, stride=None):
                 return cnncourse.pool2d_backward(dout, x, kernel_size, stride)
             """,
-            "tienes que escribir el pooling tú mismo",
+            "tienes que escribir el gradiente del max pooling tú mismo",
         ),
     },
 }

@@ -2,6 +2,13 @@
 
 Exercises: ``pool2d_loops``, ``global_pool_loops``, ``maxpool_backward``.
 
+The visible tests run every call of the student's function through
+:func:`check_pool_rules` (the hidden tests' own guard, ``_pool_call``, inside
+``check_rules``), so each rule the hidden checks apply (no library pooling or convolution,
+in the code or at run time; the inputs not modified; an exact float ``numpy.ndarray``) is
+said before grading. :func:`probe_pool2d_loops` lets ``checks.exercise`` blame a wrong
+``pool2d_loops`` when a later answer that uses it fails.
+
 The library's semantics, which the references below follow with plain loops on lists:
 stride defaults to the window size; padding never wins (-inf for max, +inf for min);
 avg divides by the full window, the padded zeros included (PyTorch's
@@ -35,7 +42,9 @@ from ._core import (
     _Tripwire,
     _tuple,
     _type,
+    check_rules,
     close_lists,
+    rule_error,
     strict_floats,
 )
 
@@ -48,6 +57,8 @@ __all__ = [
     "hidden_pool2d",
     "hidden_global_pool",
     "hidden_maxpool_backward",
+    "check_pool_rules",
+    "probe_pool2d_loops",
 ]
 
 _POOL_INF = _float("inf")
@@ -130,7 +141,10 @@ def ref_maxpool_backward(dout, x, k, s=None, variant=""):
     ``variant`` gives the classic mistakes: "all" (every input of the window gets the
     gradient), "avg" (gradient / k*k to every input: avg pooling's backward), "last"
     (last arg-max on ties), "overwrite" (= instead of +=), "min" (the arg-min), "step1"
-    (windows moved by 1 instead of s).
+    (windows moved by 1 instead of s), "xshape" (``np.unravel_index`` of the window's
+    arg-max with x's shape instead of the window's), "origin" (the position inside the
+    window written without the window's origin). Returns None when the mistake would
+    write outside x (the student's code then raises IndexError: no values to compare).
     """
     s = k if s is None else s
     step = 1 if variant == "step1" else s
@@ -159,6 +173,13 @@ def ref_maxpool_backward(dout, x, k, s=None, variant=""):
                     if better:
                         best, bn, bm = v, n, m
             r, c = step * j + bn, step * i + bm
+            if variant == "xshape":  # np.unravel_index(n·k + m, (H, W))
+                f = bn * k + bm
+                r, c = step * j + f // W, step * i + f % W
+            elif variant == "origin":
+                r, c = bn, bm
+            if not (r < H and c < W):
+                return None
             dx[r][c] = g if variant == "overwrite" else dx[r][c] + g
     return dx
 
@@ -166,6 +187,28 @@ def ref_maxpool_backward(dout, x, k, s=None, variant=""):
 # --------------------------------------------------------------------------------------
 # Diagnoses of classic mistakes (used by visible and hidden tests)
 # --------------------------------------------------------------------------------------
+def _pool_clamped(values, mode):
+    """``values`` (nested lists) as if the max had started at 0 (or the min at 0)."""
+    if _type(values) is _list:
+        return [_pool_clamped(v, mode) for v in values]
+    if mode == "max":
+        return values if values > 0.0 else 0.0
+    return values if values < 0.0 else 0.0
+
+
+def _pool_zero_start(mode, where):
+    """The hint for a max (min) that never goes below (above) 0, seen in ``where``."""
+    if mode == "max":
+        what, never, sign, start = "máximo", "baja", "negativos", "-np.inf"
+    else:
+        what, never, sign, start = "mínimo", "sube", "positivos", "np.inf"
+    return (
+        f"Tu {what} nunca {never} de 0: en {where} con todos los valores {sign} das 0 en "
+        f"vez del {what} de sus valores. ¿Empiezas el {what} con 0? Empieza con el primer "
+        f"valor, con {start}, o usa .{mode}()."
+    )
+
+
 def _pool_as_array(got):
     try:
         return _np.asarray(got, dtype=_np.float64)
@@ -237,6 +280,10 @@ def explain_pool2d(got, x, kernel_size=2, stride=None, padding=0, mode="max"):
                 f"sido {_POOL_OP_ES[mode]}. El padding nunca debe ganar: rellena con {fill} "
                 "(o usa solo las celdas de la entrada)."
             )
+    if mode in ("max", "min"):
+        exp = ref_pool2d(x, k, s, p, mode)
+        if close_lists(gl, _pool_clamped(exp, mode)):
+            return _pool_zero_start(mode, "las ventanas")
     if mode == "avg" and p:
         if close_lists(gl, ref_pool2d(x, k, s, p, mode, count_pad=False)):
             return (
@@ -307,6 +354,8 @@ def explain_global_pool(got, x, mode="avg"):
     gl = _np.ndarray.tolist(g)
     if close_lists(gl, ref_global_pool(x, mode)):
         return ""
+    if mode in ("max", "min") and close_lists(gl, _pool_clamped(ref_global_pool(x, mode), mode)):
+        return _pool_zero_start(mode, "los canales")
     if mode == "avg" and close_lists(gl, _scale(ref_global_pool(x, mode), H * W)):
         return f"Has sumado sin dividir: la media divide entre H·W = {H * W}."
     for other in ("avg", "max", "min"):
@@ -350,6 +399,18 @@ _MAXPOOL_HINTS = (
         "Tus ventanas avanzan de 1 en 1: la ventana de la salida (j, i) empieza en la fila "
         "j·s y la columna i·s de la entrada.",
     ),
+    (
+        "xshape",
+        "Has pasado la posición del máximo de np.argmax(window) a (fila, columna) con la "
+        "forma de x: np.unravel_index necesita la forma de la ventana, "
+        "np.unravel_index(np.argmax(window), window.shape), que da (n, m) dentro de la "
+        "ventana; en x es (j·s + n, i·s + m).",
+    ),
+    (
+        "origin",
+        "El gradiente de cada ventana va a la posición del máximo dentro de la ventana, "
+        "(n, m), sin sumarle dónde empieza la ventana: en x esa posición es (j·s + n, i·s + m).",
+    ),
 )
 
 
@@ -376,7 +437,8 @@ def explain_maxpool_backward(got, dout, x, kernel_size=2, stride=None):
     for variant, hint in _MAXPOOL_HINTS:
         if variant == "step1" and s == 1:
             continue
-        if close_lists(gl, ref_maxpool_backward(dout, x, k, s, variant)):
+        ref = ref_maxpool_backward(dout, x, k, s, variant)
+        if ref is not None and close_lists(gl, ref):
             return hint
     return ""
 
@@ -397,6 +459,34 @@ _POOL_NAMES = (
     "avg_pool2d",
     "adaptive_avg_pool2d",
     "adaptive_max_pool2d",
+    # torch (torch.nn.functional, torch.nn and the aten ops)
+    "max_pool2d_with_indices",
+    "max_pool2d_with_indices_backward",
+    "max_unpool2d",
+    "lp_pool2d",
+    "fractional_max_pool2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "LPPool2d",
+    "MaxUnpool2d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
+    "FractionalMaxPool2d",
+)
+# What each exercise asks to write and how, for the guard's messages (default: pooling)
+_POOL_WHAT = {
+    "global_pool_loops": ("el global pooling", "con un bucle (y NumPy sobre cada canal)"),
+    "maxpool_backward": (
+        "el gradiente del max pooling",
+        "con bucles (y NumPy sobre cada ventana; tu pool2d_loops sí puedes usarla)",
+    ),
+}
+# The arguments of each exercise, to name the one modified in place (default: x, ...)
+_POOL_ARGS = {"maxpool_backward": ("dout", "x")}
+_POOL_FORBIDDEN_ES = (
+    "cnncourse.pool2d, cnncourse.global_pool, cnncourse.pool2d_backward, las convoluciones "
+    "(cnncourse.conv2d, np.convolve, scipy.signal...) ni los poolings de scipy.ndimage o "
+    "torch"
 )
 _POOL_TARGETS = (
     ("cnncourse", ("pool2d", "global_pool", "pool2d_backward")),
@@ -421,7 +511,8 @@ class _PoolTripwire(_Tripwire):
                 if n in mod.__dict__:
                     original = mod.__dict__[n]
                     label = f"{modname}.{n}"
-                    originals[id(original)] = (label, original)
+                    # the first name wins: cnncourse.pool2d, not cnncourse.functional.pool2d
+                    _dict.setdefault(originals, id(original), (label, original))
                     self.saved.append((mod.__dict__, n, original))
                     mod.__dict__[n] = self._wrap(label, original)
         if self.namespace is not None:  # aliases such as `from cnncourse import pool2d`
@@ -448,6 +539,9 @@ def _pool_call(fn, args, name, namespace=None):
     convolution at hand; check that the inputs survive."""
     arrays = [_array(a) if _type(a) is _list else a for a in args]
     before = [_np.ndarray.tolist(a) if _type(a) is _np.ndarray else a for a in arrays]
+    what, how = _dict.get(
+        _POOL_WHAT, name, ("el pooling", "con bucles (y NumPy sobre cada ventana)")
+    )
     code = _python_code(fn)
     if code is not None:
         names = _code_names(code, [])
@@ -458,8 +552,9 @@ def _pool_call(fn, args, name, namespace=None):
         ]
         if bad:
             _fail(
-                f"{name} usa {sorted(set(bad))}: en este ejercicio tienes que escribir el pooling "
-                "tú mismo, con bucles (y NumPy sobre cada ventana), no llamar a uno ya hecho."
+                f"{name} usa {sorted(set(bad))}: en este ejercicio tienes que escribir "
+                f"{what} tú mismo, {how}, no llamar a uno ya hecho. No se pueden usar "
+                f"{_POOL_FORBIDDEN_ES}."
             )
     with _PoolTripwire(namespace) as wire:
         try:
@@ -467,20 +562,24 @@ def _pool_call(fn, args, name, namespace=None):
         except _AssertionError:
             if wire.used:
                 _fail(
-                    f"{name} llama a {wire.used[0]}: en este ejercicio tienes que escribir "
-                    "el pooling tú mismo."
+                    f"{name} llama a {wire.used[0]} (directamente o desde una función "
+                    f"auxiliar): en este ejercicio tienes que escribir {what} tú mismo."
                 )
             raise
     if wire.used:
         _fail(
-            f"{name} llama a {wire.used[0]}: en este ejercicio tienes que escribir el "
-            "pooling tú mismo."
+            f"{name} llama a {wire.used[0]} (directamente o desde una función auxiliar): en "
+            f"este ejercicio tienes que escribir {what} tú mismo."
         )
+    arg_names = _dict.get(_POOL_ARGS, name, ("x",))
     for k, (a, b) in enumerate(zip(arrays, before, strict=True)):
         if _type(a) is _np.ndarray and not close_lists(_np.ndarray.tolist(a), b, 0.0, 0.0):
+            which = f" ({arg_names[k]})" if k < _n(arg_names) else ""
             _fail(
-                f"{name} ha modificado su argumento número {k + 1} en el sitio. El pooling no "
-                "debe cambiar sus entradas: escribe el resultado en un array nuevo."
+                f"{name} ha modificado su argumento número {k + 1}{which} en el sitio. "
+                f"{name} no debe cambiar sus entradas: escribe el resultado en un array nuevo "
+                "(np.zeros(...)) y no asignes ni operes en el sitio (x[...] = ..., x -= ...) "
+                "sobre los argumentos."
             )
     return got
 
@@ -491,6 +590,79 @@ def _pool_values(got, expected, name, hint):
         return strict_floats(got, _shape_of(expected), name)
     except _AssertionError as err:
         _fail(f"{err} {hint()}".strip())
+
+
+# --------------------------------------------------------------------------------------
+# Visible tests: the hidden rules before grading, and the probe for the cascades
+# --------------------------------------------------------------------------------------
+def check_pool_rules(fn, args, name, namespace=None, explain=None):
+    """``fn(*args)`` under the hidden tests' guard (``_pool_call``); returns the result.
+
+    A library pooling or convolution (in the code of ``fn`` or called at run time, from a
+    helper too), an input modified in place, a result that is not exactly a float
+    ``numpy.ndarray``: AssertionError in Spanish that names the rule and says that the
+    hidden checks apply it too (``check_rules``). ``explain(got, *args)`` (the exercise's
+    ``explain_*``, whose arguments follow those of the exercise), when given, diagnoses a
+    result of the wrong type (a number where a vector was due, say) and goes first. The
+    shape and the values are left to the test, with its hints.
+    """
+    got = check_rules(fn, args, name, namespace, caller=_pool_call, float_result=False)
+    if _type(got) is not _np.ndarray:
+        why = (
+            f"{name} debe devolver un numpy.ndarray (devolvió un objeto de tipo "
+            f"{_type(got).__name__}). Crea la salida con np.zeros(...) y devuélvela; no "
+            "devuelvas una lista, una tupla ni un número."
+        )
+    elif got.dtype.kind != "f":
+        why = (
+            f"{name} debe devolver un array de tipo float (su dtype es {got.dtype}). Crea "
+            "la salida con np.zeros(..., dtype=float) o conviértela con .astype(float)."
+        )
+    else:
+        return got
+    first = explain(got, *args) if explain is not None else ""
+    raise rule_error(f"{first}\n{why}" if first else why)
+
+
+# Fixed probe of pool2d_loops: 3 x 5 inputs (a size per axis, all negative so that a
+# padded 0 would win the max), every mode, stride, overlapping windows and padding
+_PROBE_POOL_X = [
+    [-3.0, -1.0, -4.0, -1.0, -5.0],
+    [-9.0, -2.0, -6.0, -5.0, -3.0],
+    [-5.0, -8.0, -9.0, -7.0, -9.0],
+]
+_PROBE_POOL_CASES = (
+    (2, None, 0, "max"),
+    (2, 1, 0, "min"),
+    (3, 2, 1, "avg"),
+    (2, None, 1, "max"),
+)
+
+
+def probe_pool2d_loops(fn):
+    """'' when ``fn`` pools the fixed 3 x 5 probe right (max, min, avg; stride, padding)
+    under the exercise's rules; otherwise a short Spanish reason (for ``checks.exercise``,
+    which names a wrong pool2d_loops when a later answer that uses it fails)."""
+    namespace = getattr(fn, "__globals__", None)  # the notebook's: its own helpers are fine
+    cases = [(_PROBE_POOL_X, k, s, p, mode) for k, s, p, mode in _PROBE_POOL_CASES]
+    cases.append((_pool_negated(_PROBE_POOL_X), 2, None, 1, "min"))
+    for x, k, s, p, mode in cases:
+        exp = ref_pool2d(x, k, s, p, mode)
+        call = (
+            f"Con x de forma {_shape_of(x)}, kernel_size={k}, stride={s}, padding={p} y "
+            f"mode={mode!r}"
+        )
+        try:
+            got = _pool_call(fn, (_array(x), k, s, p, mode), "pool2d_loops", namespace)
+        except _AssertionError as err:  # a rule of the statement
+            return f"{call}: {err}"
+        try:
+            values = strict_floats(got, _shape_of(exp), "su resultado")
+        except _AssertionError as err:
+            return f"{call}: {err} {explain_pool2d(got, x, k, s, p, mode)}".strip()
+        if not close_lists(values, exp):
+            return f"{call} no da el resultado esperado. {explain_pool2d(got, x, k, s, p, mode)}"
+    return ""
 
 
 # --------------------------------------------------------------------------------------

@@ -345,7 +345,7 @@ nb.md(
     ✏️ **Ejercicio 1 (3 puntos).** Implementa
     `pool2d_loops(x, kernel_size=2, stride=None, padding=0, mode="max")` para una matriz `x` de
     forma `(H, W)`, con ventanas cuadradas de `kernel_size` × `kernel_size` (enteros), y
-    `mode` igual a `"max"`, `"avg"` o `"min"`. Las reglas son las de `cnncourse.pool2d`:
+    `mode` igual a `"max"`, `"avg"` o `"min"`. Se comporta como `cnncourse.pool2d`:
 
     * `stride=None` significa stride igual a `kernel_size`;
     * la salida tiene forma $(H_o, W_o)$ con $H_o = \lfloor (H + 2p - k)/s \rfloor + 1$, y
@@ -355,8 +355,15 @@ nb.md(
       la media divide entre $k \cdot k$, con los ceros del padding incluidos.
 
     Puedes usar NumPy sobre cada ventana (`window.max()`, `window.sum()`) y `np.pad` o
-    `np.full` para el padding. Devuelve un `np.ndarray` de `float` nuevo; no modifiques `x`;
-    no uses `cnncourse.pool2d` ni funciones de pooling de otras bibliotecas.
+    `np.full` para el padding. Las reglas del ejercicio (las comprueba la celda de test de
+    abajo y también las comprobaciones ocultas):
+
+    * devuelve un `np.ndarray` de `float` **nuevo**, de forma $(H_o, W_o)$ (no una lista);
+    * no modifiques `x` (nada de `x[...] = ...` ni `x -= ...` sobre la entrada);
+    * no uses `cnncourse.pool2d` ni otro pooling ya hecho (`scipy.ndimage.maximum_filter`,
+      `torch.nn.functional.max_pool2d`, `torch.nn.MaxPool2d`...), ni una convolución ya hecha
+      (`cnncourse.conv2d`, `np.convolve`, `scipy.signal`...), tampoco desde una función
+      auxiliar: la celda de test lo comprueba mientras tu función se ejecuta.
     """,
     concepts=["P2", "P3"],
 )
@@ -396,53 +403,39 @@ nb.solution(
 nb.tests(
     r'''
     """Comprueba pool2d_loops con el ejemplo 4 × 4 de la sección 3 y con stride y padding."""
-    x = np.array([[1, 3, 5, 6], [2, 9, 7, 8], [0, 0, 1, 1], [0, 4, 1, 1]], dtype=float)
-    expected = {
-        "max": np.array([[9.0, 8.0], [4.0, 1.0]]),
-        "avg": np.array([[3.75, 6.5], [1.0, 1.0]]),
-        "min": np.array([[1.0, 5.0], [0.0, 1.0]]),
-    }
-    for mode, exp in expected.items():
-        o = pool2d_loops(x, 2, mode=mode)
-        assert isinstance(o, np.ndarray), (
-            f"pool2d_loops debe devolver un np.ndarray, no {type(o).__name__}. "
-            f"{checks.explain_pool2d(o, x, 2, None, 0, mode)}"
-        )
-        assert o.shape == (2, 2), (
-            f"mode={mode!r}: con ventana 2 x 2 y stride=None (es decir, 2) la salida de 4 x 4 es "
-            f"2 x 2; recibida {o.shape}. {checks.explain_pool2d(o, x, 2, None, 0, mode)}"
-        )
-        np.testing.assert_allclose(
-            o,
-            exp,
-            err_msg=f"mode={mode!r}: esperado\n{exp}\nrecibido\n{o}\n"
-            f"{checks.explain_pool2d(o, x, 2, None, 0, mode)}",
-        )
-    # 3 x 5, todos negativos
-    y = -np.array([[3, 1, 4, 1, 5], [9, 2, 6, 5, 3], [5, 8, 9, 7, 9]], dtype=float)
-    cases = [
-        (y, 2, 1, 0, "max"),  # stride 1: ventanas solapadas
-        (y, 3, 2, 0, "avg"),  # ventana 3, stride 2
-        (y, 2, None, 1, "max"),  # padding en ventanas negativas: el padding no gana el máximo
-        (-y, 2, None, 1, "min"),  # ... ni el mínimo en ventanas positivas
-        (y, 2, None, 1, "avg"),  # la media divide entre 2 x 2 = 4, padding incluido
-    ]
-    for xc, k, s, p, mode in cases:
-        o = pool2d_loops(xc, k, s, p, mode)
-        exp = cnncourse.pool2d(xc, k, s, p, mode)
-        call = f"pool2d_loops(x, kernel_size={k}, stride={s}, padding={p}, mode={mode!r})"
-        assert isinstance(o, np.ndarray) and o.shape == exp.shape, (
-            f"{call} con x de forma {xc.shape}: forma esperada {exp.shape}, "
-            f"recibida {getattr(o, 'shape', type(o).__name__)}. "
-            f"{checks.explain_pool2d(o, xc, k, s, p, mode)}"
-        )
-        np.testing.assert_allclose(
-            o,
-            exp,
-            err_msg=f"{call} con x =\n{xc}\nesperado\n{exp}\nrecibido\n{o}\n"
-            f"{checks.explain_pool2d(o, xc, k, s, p, mode)}",
-        )
-    assert x[0, 0] == 1 and y[0, 0] == -3, "pool2d_loops ha modificado su entrada."
+    with checks.exercise(globals(), "pool2d_loops"):
+        x = np.array([[1, 3, 5, 6], [2, 9, 7, 8], [0, 0, 1, 1], [0, 4, 1, 1]], dtype=float)
+        expected = {
+            "max": np.array([[9.0, 8.0], [4.0, 1.0]]),
+            "avg": np.array([[3.75, 6.5], [1.0, 1.0]]),
+            "min": np.array([[1.0, 5.0], [0.0, 1.0]]),
+        }
+        cases = [(x, 2, None, 0, mode, exp) for mode, exp in expected.items()]
+        # 3 x 5, todos negativos
+        y = -np.array([[3, 1, 4, 1, 5], [9, 2, 6, 5, 3], [5, 8, 9, 7, 9]], dtype=float)
+        for xc, k, s, p, mode in [
+            (y, 2, 1, 0, "max"),  # stride 1: ventanas solapadas
+            (y, 3, 2, 0, "avg"),  # ventana 3, stride 2
+            (-y, 2, 3, 0, "min"),  # stride 3, mayor que la ventana
+            (y, 1, None, 0, "avg"),  # ventana 1 x 1: la salida es la entrada
+            (y, 2, None, 1, "max"),  # padding en ventanas negativas: el padding no gana el máximo
+            (-y, 2, None, 1, "min"),  # ... ni el mínimo en ventanas positivas
+            (y, 2, None, 1, "avg"),  # la media divide entre 2 x 2 = 4, padding incluido
+        ]:
+            cases.append((xc, k, s, p, mode, cnncourse.pool2d(xc, k, s, p, mode)))
+        for xc, k, s, p, mode, exp in cases:
+            call = f"pool2d_loops(x, kernel_size={k}, stride={s}, padding={p}, mode={mode!r})"
+            # las reglas del enunciado: ni pooling ni convolución ya hechos, x intacta y un
+            # np.ndarray de float
+            o = checks.check_pool_rules(
+                pool2d_loops, (xc, k, s, p, mode), "pool2d_loops", globals(), checks.explain_pool2d
+            )
+            hint = checks.explain_pool2d(o, xc, k, s, p, mode)
+            assert o.shape == exp.shape, (
+                f"{hint}\n{call} con x de forma {xc.shape}: forma esperada {exp.shape}, "
+                f"recibida {o.shape}."
+            )
+            checks.assert_close(o, exp, hint=hint, context=f"Con x =\n{xc}\ny {call}:")
     print(
         "¡Bien! pool2d_loops reproduce el ejemplo 4 × 4 de la sección 3, con stride y con padding."
     )
@@ -512,6 +505,7 @@ nb.code(
     pooled = {name: cnncourse.pool2d(m, 2, mode="max") for name, m in maps.items()}
 
     for name in images:
+        # (fila, columna) del máximo del mapa: np.argmax y np.unravel_index, sección 6
         peak = np.unravel_index(np.argmax(maps[name]), maps[name].shape)
         same_map = np.sum(maps[name] != maps["original"])
         same_pool = np.sum(pooled[name] != pooled["original"])
@@ -684,8 +678,15 @@ nb.md(
     ✏️ **Ejercicio 2 (2 puntos).** Escribe `global_pool_loops(x, mode="avg")` para un volumen
     `x` de forma `(C, H, W)`: devuelve un `np.ndarray` de `float` de forma `(C,)` cuyo
     elemento `c` es la media, el máximo o el mínimo (`mode` igual a `"avg"`, `"max"` o `"min"`)
-    de la matriz `x[c]`. Recorre los canales con un bucle; dentro puedes usar `x[c].mean()`,
-    `x[c].max()` y `x[c].min()`. No uses `cnncourse.global_pool` ni `cnncourse.pool2d`.
+    de la matriz `x[c]`. Lo más sencillo es recorrer los canales con un bucle y usar dentro
+    `x[c].mean()`, `x[c].max()` y `x[c].min()`. Las reglas (las comprueba la celda de test de
+    abajo y también las comprobaciones ocultas):
+
+    * devuelve un `np.ndarray` de `float` de forma `(C,)`: ni un número, ni una lista, ni
+      forma `(C, 1, 1)`;
+    * no modifiques `x`;
+    * no uses `cnncourse.global_pool`, `cnncourse.pool2d` ni otros poolings o convoluciones
+      ya hechos (`torch`, `scipy`...), tampoco desde una función auxiliar.
     """,
     concepts=["P4"],
 )
@@ -712,46 +713,40 @@ nb.solution(
 )
 
 nb.tests(
-    '''
+    r'''
     """Comprueba global_pool_loops en un volumen (C, H, W) = (2, 3, 4) y en la salida de S4."""
-    x = np.array(
-        [
-            [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]],
-            [[-4, 0, 2, -6], [3, -1, -8, 5], [0, 7, -2, 1]],
-        ],
-        dtype=float,
-    )
-    expected = {"avg": [6.5, -0.25], "max": [12, 7], "min": [1, -8]}
-    for mode, exp in expected.items():
-        v = global_pool_loops(x, mode)
-        assert isinstance(v, np.ndarray), (
-            f"global_pool_loops debe devolver un np.ndarray, no {type(v).__name__}. "
-            f"{checks.explain_global_pool(v, x, mode)}"
+    with checks.exercise(globals(), "global_pool_loops", needs=("pool2d_loops",)):
+        x = np.array(
+            [
+                [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]],
+                [[-4, 0, 2, -6], [3, -1, -8, 5], [0, 7, -2, 1]],
+            ],
+            dtype=float,
         )
-        assert v.shape == (2,), (
-            f"mode={mode!r}: con x de forma (C, H, W) = (2, 3, 4) el resultado es un vector de "
-            f"longitud C = 2; recibida forma {v.shape}. {checks.explain_global_pool(v, x, mode)}"
-        )
-        np.testing.assert_allclose(
-            v,
-            exp,
-            err_msg=f"mode={mode!r}: esperado {exp}, recibido {v}. "
-            f"{checks.explain_global_pool(v, x, mode)}",
-        )
-    s4 = rng.normal(size=(16, 5, 5))  # la salida de S4 en LeNet-5
-    v = global_pool_loops(s4, "max")
-    assert isinstance(v, np.ndarray) and v.shape == (16,), (
-        "Con la salida de S4, (16, 5, 5), se esperaba forma (16,); "
-        f"recibida {getattr(v, 'shape', type(v).__name__)}. "
-        f"{checks.explain_global_pool(v, s4, 'max')}"
-    )
-    np.testing.assert_allclose(
-        v,
-        cnncourse.global_pool(s4, "max"),
-        err_msg="Con la salida de S4 no coincide con cnncourse.global_pool. "
-        f"{checks.explain_global_pool(v, s4, 'max')}",
-    )
-    assert x[0, 0, 0] == 1, "global_pool_loops ha modificado su entrada."
+        expected = {"avg": [6.5, -0.25], "max": [12, 7], "min": [1, -8]}
+        cases = [(x, mode, np.array(exp, dtype=float)) for mode, exp in expected.items()]
+        cases.append((x - 20, "max", np.array([-8.0, -13.0])))  # todos negativos
+        cases.append((x[:1], "avg", np.array([6.5])))  # un solo canal: C = 1
+        cases.append((x[:, :1, :1], "min", np.array([1.0, -4.0])))  # mapas de 1 x 1
+        s4 = rng.normal(size=(16, 5, 5))  # la salida de S4 en LeNet-5
+        cases.append((s4, "max", cnncourse.global_pool(s4, "max")))
+        for xc, mode, exp in cases:
+            # las reglas del enunciado: ni pooling ni convolución ya hechos, x intacta y un
+            # np.ndarray de float
+            v = checks.check_pool_rules(
+                global_pool_loops,
+                (xc, mode),
+                "global_pool_loops",
+                globals(),
+                checks.explain_global_pool,
+            )
+            hint = checks.explain_global_pool(v, xc, mode)
+            assert v.shape == exp.shape, (
+                f"{hint}\nmode={mode!r}: con x de forma (C, H, W) = {xc.shape} el resultado es "
+                f"un vector de longitud C = {len(xc)}; recibida forma {v.shape}."
+            )
+            shown = f"x =\n{xc}" if xc.size < 50 else f"x de forma {xc.shape} (la salida de S4)"
+            checks.assert_close(v, exp, hint=hint, context=f"Con {shown}\ny mode={mode!r}:")
     print("¡Bien! (2, 3, 4) -> (2,) y (16, 5, 5) -> (16,): un número por canal.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
@@ -840,16 +835,63 @@ nb.md(
     r"""
     Cada valor de `dout` aparece una sola vez en `dx`, en la posición del máximo de su ventana
     (el 9, el 8, el 4 y, en la ventana empatada, el primer 1); las otras 12 entradas
-    reciben 0. En la ventana de abajo a la
-    derecha los cuatro valores empatan a 1 y gana el primero, `x[2, 2]`.
+    reciben 0. En la ventana de abajo a la derecha los cuatro valores empatan a 1 y gana el
+    primero, `x[2, 2]`.
 
+    ### Dónde está el máximo: `np.argmax` y `np.unravel_index`
+
+    Para programar este gradiente hace falta saber, en cada ventana, **dónde** está su
+    máximo. `np.argmax(window)` no devuelve una fila y una columna: devuelve la posición en
+    el array **aplanado**, recorrido por filas. En una ventana de $k \times k$ es un número
+    $f$ entre $0$ y $k \cdot k - 1$ (con empates, el primero).
+    `np.unravel_index(f, window.shape)` lo convierte en la fila y la columna **dentro de la
+    ventana**, $(n, m) = (\lfloor f / k \rfloor,\ f \bmod k)$. Como la ventana $(j, i)$
+    empieza en la fila $j \cdot s$ y la columna $i \cdot s$ de `x`, ese máximo es
+    `x[j * s + n, i * s + m]`.
+
+    La forma que recibe `np.unravel_index` es la de la **ventana**, no la de `x`: con la de
+    `x`, el mismo $f$ se lee como si las filas midieran $W$ y da otra posición, a menudo
+    fuera de `x`. En la ventana de arriba a la derecha del ejemplo:
+    """,
+    concepts=["P3"],
+)
+
+nb.code(
+    r"""
+    k, s = 2, 2  # ventana 2 x 2 y stride 2, como en el ejemplo
+    j, i = 0, 1  # la ventana de arriba a la derecha
+    window = x_small[j * s : j * s + k, i * s : i * s + k]
+    f = np.argmax(window)  # posición en la ventana aplanada, por filas
+    n, m = np.unravel_index(f, window.shape)  # fila y columna dentro de la ventana
+    print("window =\n", window)
+    print(f"np.argmax(window) = {f} -> np.unravel_index({f}, {window.shape}) = ({n}, {m})")
+    print(f"en x: x[{j * s + n}, {i * s + m}] = {x_small[j * s + n, i * s + m]}, el máximo")
+    n_bad, m_bad = np.unravel_index(f, x_small.shape)
+    print(
+        f"con la forma de x (mal): np.unravel_index({f}, {x_small.shape}) = ({n_bad}, {m_bad})"
+        f" -> x[{j * s + n_bad}, {i * s + m_bad}], fuera de x, que solo tiene 4 columnas"
+    )
+    """,
+    concepts=["P3"],
+)
+
+nb.md(
+    r"""
     ✏️ **Ejercicio 3 (3 puntos).** Escribe `maxpool_backward(dout, x, kernel_size=2, stride=None)`
     para `x` de forma `(H, W)` y `dout` de forma `(Ho, Wo)` (la del max pooling de `x` con esa
-    ventana y ese stride, sin padding; `stride=None` es `kernel_size`). Devuelve `dx`, un
-    `np.ndarray` de `float` de la forma de `x`: el gradiente de cada ventana va a la posición
-    de su máximo (la **primera** si hay empates, en orden de filas) y los gradientes de
-    ventanas solapadas **se suman**. Pista: `np.argmax` sobre la ventana y
-    `np.unravel_index`. No modifiques las entradas; no uses `cnncourse.pool2d_backward`.
+    ventana y ese stride, sin padding; `stride=None` es `kernel_size`). Devuelve `dx`, el
+    gradiente respecto a `x`: el gradiente de cada ventana va a la posición de su máximo (la
+    **primera** si hay empates, en orden de filas), los gradientes de ventanas solapadas **se
+    suman** y las demás entradas reciben 0 (también las filas y columnas que ninguna ventana
+    cubre, si la división no es exacta). Pista: `np.argmax` y `np.unravel_index` sobre cada
+    ventana, como arriba. Las reglas (las comprueba la celda de test de abajo y también las
+    comprobaciones ocultas):
+
+    * devuelve un `np.ndarray` de `float` nuevo de la forma de `x`;
+    * no modifiques `dout` ni `x`;
+    * no uses `cnncourse.pool2d_backward`, `cnncourse.pool2d` ni otros poolings, gradientes o
+      convoluciones ya hechos (`torch`...), tampoco desde una función auxiliar. Sí puedes
+      usar tu `pool2d_loops`.
     """,
     concepts=["P3"],
 )
@@ -881,53 +923,50 @@ nb.tests(
 
 
     def check(dout, x, k, s, expected, what):
-        dx = maxpool_backward(dout, x, k, s)
-        assert isinstance(dx, np.ndarray), (
-            f"maxpool_backward debe devolver un np.ndarray, no {type(dx).__name__}. "
-            f"{checks.explain_maxpool_backward(dx, dout, x, k, s)}"
+        # las reglas del enunciado: ni pooling ni gradiente ya hechos, dout y x intactos y un
+        # np.ndarray de float
+        dx = checks.check_pool_rules(
+            maxpool_backward,
+            (dout, x, k, s),
+            "maxpool_backward",
+            globals(),
+            checks.explain_maxpool_backward,
         )
+        hint = checks.explain_maxpool_backward(dx, dout, x, k, s)
         assert dx.shape == x.shape, (
-            f"{what}: dx tiene la forma de x, {x.shape}; recibida {dx.shape}. "
-            f"{checks.explain_maxpool_backward(dx, dout, x, k, s)}"
+            f"{hint}\n{what}: dx tiene la forma de x, {x.shape}; recibida {dx.shape}."
         )
-        np.testing.assert_allclose(
+        checks.assert_close(
             dx,
-            expected,
-            err_msg=f"{what}: con x =\n{x}\ny dout =\n{dout}\n"
-            f"se esperaba dx =\n{np.asarray(expected, dtype=float)}\nrecibido\n{dx}\n"
-            f"{checks.explain_maxpool_backward(dx, dout, x, k, s)}",
+            np.asarray(expected, dtype=float),
+            hint=hint,
+            context=f"{what}: con x =\n{x}\ndout =\n{dout}\nkernel_size={k} y stride={s}:",
         )
 
 
-    x1 = np.array([[1, 3, 5, 6], [2, 9, 7, 8], [0, 2, 1, 3], [5, 4, 2, 0]], dtype=float)
-    d1 = np.array([[1, 2], [3, 4]], dtype=float)
-    check(
-        d1,
-        x1,
-        2,
-        None,
-        [[0, 0, 0, 0], [0, 1, 0, 2], [0, 0, 0, 4], [3, 0, 0, 0]],
-        "Ventanas 2 x 2 sin empates",
-    )
-    # ventana izquierda: todo ceros; derecha: dos 7
-    x2 = np.array([[0, 0, 2, 7], [0, 0, 7, 1]], dtype=float)
-    d2 = np.array([[5, 6]], dtype=float)
-    check(d2, x2, 2, None, [[5, 0, 0, 6], [0, 0, 0, 0]], "Empates")
-    # el 9 es el máximo de las cuatro ventanas
-    x3 = np.array([[0, 1, 0], [2, 9, 3], [0, 4, 0]], dtype=float)
-    d3 = np.array([[1, 2], [3, 4]], dtype=float)
-    check(d3, x3, 2, 1, [[0, 0, 0], [0, 10, 0], [0, 0, 0]], "Ventanas 2 x 2 solapadas (stride 1)")
-    x4 = rng.normal(size=(7, 9))
-    d4 = rng.normal(size=(3, 4))
-    check(
-        d4,
-        x4,
-        3,
-        2,
-        cnncourse.pool2d_backward(d4, x4, 3, 2),
-        "Ventanas 3 x 3, stride 2, en una entrada 7 x 9",
-    )
-    assert x1[1, 1] == 9 and d1[1, 1] == 4, "maxpool_backward ha modificado sus entradas."
+    with checks.exercise(globals(), "maxpool_backward", needs=("pool2d_loops",)):
+        # 3 x 9: ninguna ventana cubre la última fila ni la última columna, que reciben 0
+        x1 = np.array(
+            [[1, 5, 0, 2, 3, 8, 2, 0, 9], [2, 6, 7, 1, 0, 2, 4, 1, 9], [9, 9, 9, 9, 9, 9, 9, 9, 9]],
+            dtype=float,
+        )
+        d1 = np.array([[1, 2, 3, 4]], dtype=float)
+        e1 = [[0, 0, 0, 0, 0, 3, 0, 0, 0], [0, 1, 2, 0, 0, 0, 4, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0]]
+        check(d1, x1, 2, None, e1, "Ventanas 2 x 2 sin empates")
+        # ventana izquierda: todo ceros; derecha: dos 7
+        x2 = np.array([[0, 0, 2, 7, 1], [0, 0, 7, 1, 3], [5, 1, 0, 2, 6]], dtype=float)
+        d2 = np.array([[5, 6]], dtype=float)
+        e2 = [[5, 0, 0, 6, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]
+        check(d2, x2, 2, None, e2, "Empates")
+        # el 9 es el máximo de cuatro ventanas
+        x3 = np.array([[0, 1, 0, 2], [2, 9, 3, 1], [0, 4, 0, 5]], dtype=float)
+        d3 = np.array([[1, 2, 3], [4, 5, 6]], dtype=float)
+        e3 = [[0, 0, 0, 0], [0, 12, 3, 0], [0, 0, 0, 6]]
+        check(d3, x3, 2, 1, e3, "Ventanas 2 x 2 solapadas (stride 1)")
+        x4 = rng.normal(size=(9, 11))
+        d4 = rng.normal(size=(4, 5))
+        e4 = cnncourse.pool2d_backward(d4, x4, 3, 2)
+        check(d4, x4, 3, 2, e4, "Ventanas 3 x 3, stride 2, en una entrada 9 x 11")
     print(
         "¡Bien! El gradiente va al máximo de cada ventana (el primero si hay empate) "
         "y se suma si las ventanas se solapan."
