@@ -830,7 +830,7 @@ class _Tripwire:
         originals = {}
         for mod, name, label in targets:
             original = mod.__dict__[name]
-            originals[id(original)] = (label, original)
+            originals.setdefault(id(original), (label, original))  # the public name first
             self.saved.append((mod.__dict__, name, original))
             mod.__dict__[name] = self._wrap(label, original)
         if self.namespace is not None:  # aliases such as `from cnncourse import conv2d`
