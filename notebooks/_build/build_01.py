@@ -18,16 +18,18 @@ nb.md(
        invarianza al movimiento, composición jerárquica) y de dónde vienen las CNN;
     2. por qué no conviene aplanar una imagen en un vector (y cuántos pesos costaría);
     3. qué es una convolución: entrada $\mathbf{x}$, kernel $\mathbf{u}$ y salida $\mathbf{o}$;
-    4. programar la convolución 1D con bucles, reproducir el ejemplo del voltaje de la clase y
-       usarla para encontrar los flancos de subida de una señal;
-    5. acelerar tus bucles con Numba y medir cuánto se gana.
+    4. programar la convolución 1D con bucles y reproducir el ejemplo del voltaje de la clase;
+    5. cómo una capa densa se convierte en una convolución cuando se le imponen un **campo
+       receptivo** pequeño y la **compartición de pesos**, y cuántos parámetros se ahorran;
+    6. usar la convolución para encontrar los flancos de subida de una señal;
+    7. acelerar tus bucles con Numba y medir cuánto se gana.
 
     Los ejercicios calificados están marcados con ✏️. Escribe tu código donde pone
     `# ESCRIBE AQUÍ TU CÓDIGO` (borra la línea `raise NotImplementedError()` que lo acompaña)
-    y ejecuta la celda de test que va justo después: te dice si vas bien y,
+    y ejecuta la celda de comprobación que va justo después: te dice si vas bien y,
     si no, qué error típico parece que has cometido. Al calificar se ejecutan además
     comprobaciones ocultas con otros tamaños y casos límite; las reglas de cada enunciado (qué
-    devolver, qué no usar) ya las comprueba la celda de test.
+    devolver, qué no usar) ya las comprueba la celda de comprobación.
     """,
     grade_id="nb01-md-goals",
 )
@@ -41,7 +43,7 @@ nb.code(
     import numpy as np
 
     import cnncourse
-    import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
+    import cnncourse._grading as checks  # pistas de las comprobaciones (no lo modifiques)
     from cnncourse import data, plotting
     from cnncourse.arithmetic import conv_steps_text
     from cnncourse.widgets import signal_explorer, sweep_explorer
@@ -66,13 +68,21 @@ nb.md(
     3. **Composición jerárquica**: combinar características simples y aprender otras complejas
        (bordes → formas → partes → objetos).
 
-    La convolución cumple la **localidad** por construcción: un kernel pequeño mira una región
-    pequeña cada vez y el mismo kernel recorre toda la entrada. Con el movimiento hay que ser
-    precisos: si el patrón se desplaza, la salida de la convolución **se desplaza con él**, pero no
-    es la *misma* salida. Se dice que la convolución es **equivariante** al desplazamiento (la
-    salida se mueve con la entrada). La **invarianza** que pide el principio (misma salida aunque
-    el objeto se mueva) llega después, al resumir la salida con *pooling* (cuaderno 5); en la
-    sección 3 verás un adelanto. Apilando convoluciones se obtiene la composición jerárquica.
+    La convolución (sección 4) responde a los dos primeros principios con dos ideas:
+
+    * **Campo receptivo pequeño**, para la localidad: cada valor de la salida depende solo de
+      una región pequeña de la entrada, la ventana que cubre el kernel. Esa región es su
+      **campo receptivo**.
+    * **Compartición de pesos**, para el movimiento: el mismo kernel, con los mismos pesos,
+      recorre toda la entrada, así que un patrón se busca igual en todas las posiciones.
+
+    Con el movimiento hay que ser precisos: si el patrón se desplaza, la salida de la convolución
+    **se desplaza con él**, pero no es la *misma* salida. Se dice que la convolución es
+    **equivariante** al desplazamiento (la salida se mueve con la entrada). La **invarianza** que
+    pide el principio (misma salida aunque el objeto se mueva) llega después, al resumir la salida
+    con *pooling* (cuaderno 5); en la sección 7 verás un adelanto. La composición jerárquica se
+    obtiene apilando convoluciones: cada capa combina las salidas de la anterior, y el campo
+    receptivo sobre la imagen crece con cada capa.
     """,
     concepts=["I1"],
 )
@@ -84,8 +94,8 @@ nb.md(
     * **¿Cómo funciona nuestra visión?** En **1981**, David **Hubel** y Torsten **Wiesel**
       reciben el Premio Nobel de Fisiología o Medicina por sus contribuciones a la neurociencia y su investigación
       sobre el procesamiento visual en el cerebro: hay neuronas de la corteza visual que solo
-      responden a bordes con cierta orientación en una zona pequeña del campo visual, y otras que
-      combinan sus respuestas.
+      responden a bordes con cierta orientación en una zona pequeña del campo visual (su
+      **campo receptivo**), y otras que combinan sus respuestas.
     * **Neocognitron (1980).** Fukushima propone implementar ese modelo jerárquico del sistema
       visual con redes neuronales: está creado a partir de convoluciones y es capaz de detectar
       composiciones jerárquicas, pero su algoritmo de entrenamiento es ineficiente.
@@ -121,7 +131,7 @@ nb.md(
 nb.solution(
     '''
     def dense_params(height, width, units):
-        """Parameters (weights + biases) of a dense layer on a flattened height x width image."""
+        """Parámetros (pesos y sesgos) de una capa densa sobre una imagen aplanada."""
         ### BEGIN SOLUTION
         return height * width * units + units
         ### END SOLUTION
@@ -160,44 +170,10 @@ nb.tests(
 
 nb.md(
     r"""
-    Diez millones de parámetros para una sola capa y una imagen diminuta. Comparemos con lo
-    mismo en una capa convolucional: **1000 filtros** de $3 \times 3$ tienen
-    $1000 \cdot 9 = 9\,000$ pesos más $1000$ sesgos (uno por filtro), $10\,000$ parámetros:
-    mil veces menos, y además no dependen del tamaño de la imagen, porque cada filtro usa los
-    mismos 9 pesos en todas las posiciones.
-
-    Y el movimiento: si el patrón se mueve, la salida de la convolución se mueve con él
-    (**equivariancia**); la capa densa, en cambio, ve un vector completamente distinto. Si
-    resumimos la salida de la convolución con su **máximo**, ese número ya no cambia al mover el
-    patrón: eso sí es **invarianza**, y es lo que hará el *pooling* global del cuaderno 5.
-    Compruébalo:
-    """,
-    concepts=["I1", "I4"],
-)
-
-nb.code(
-    """
-    pattern = np.array([0, 0, 1, 3, 1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
-    moved = np.roll(pattern, 5)  # el mismo patrón, 5 posiciones más allá
-    u = np.array([1.0, 3.0, 1.0])  # un kernel que "busca" ese patrón
-    o_original, o_moved = cnncourse.conv1d(pattern, u), cnncourse.conv1d(moved, u)
-    print("salida original:", o_original)
-    print("salida movida:  ", o_moved, "  <- la misma, 5 posiciones más allá (equivariante)")
-    print("máximo de cada salida:", o_original.max(), "y", o_moved.max(), "  <- igual (invariante)")
-    dense = rng.normal(size=(4, pattern.size))  # una capa densa aleatoria de 4 neuronas
-    print("densa original: ", dense @ pattern)
-    print("densa movida:   ", dense @ moved, "  <- nada que ver")
-    print(
-        f"parámetros: densa de 1000 neuronas sobre 100 x 100 = {dense_params(100, 100, 1000):_}; "
-        f"1000 filtros 3 x 3 = {1000 * 3 * 3 + 1000:_}".replace("_", " ")
-    )
-    """,
-    concepts=["I1", "I4"],
-)
-
-nb.md(
-    r"""
     ## 4. ¿Qué es una convolución?
+
+    Diez millones de parámetros para una sola capa y una imagen diminuta. La alternativa es la
+    convolución; en la sección 7 contaremos cuántos parámetros ahorra.
 
     Una **convolución** es una operación matemática capaz de extraer características o patrones
     de unos datos de entrada, típicamente imágenes o señales. Está compuesta por:
@@ -303,8 +279,8 @@ nb.code(
 nb.md(
     r"""
     ✏️ **Ejercicio 2 (3 puntos).** Implementa `conv1d_loops(x, u)` con bucles de Python,
-    siguiendo la fórmula. Reglas (las comprueban la celda de test y también las comprobaciones
-    ocultas):
+    siguiendo la fórmula. Reglas (las comprueban la celda de comprobación y también las
+    comprobaciones ocultas):
 
     * devuelve un `np.ndarray` **nuevo** de tipo `float` (créalo con `np.zeros`), no una lista;
     * no modifiques `x` ni `u`;
@@ -317,7 +293,7 @@ nb.md(
 nb.solution(
     '''
     def conv1d_loops(x, u):
-        """1D cross-correlation with loops: o[i] = sum_m x[m + i] * u[m], shape (W - w + 1,)."""
+        """Convolución 1D con bucles: o[i] = sum_m x[m + i] * u[m], de forma (W - w + 1,)."""
         ### BEGIN SOLUTION
         W, w = len(x), len(u)
         o = np.zeros(W - w + 1)
@@ -409,7 +385,114 @@ nb.code(
 
 nb.md(
     r"""
-    ## 7. Flancos de subida en una señal real
+    ## 7. De la capa densa a la convolución: campo receptivo y compartición de pesos
+
+    Ahora que sabes qué es una convolución, volvamos a la capa densa de la sección 3: una
+    convolución **es** una capa densa a la que se imponen dos restricciones, una por cada uno de
+    los dos primeros principios de la sección 1. Para comparar, demos a la capa densa una neurona
+    por cada valor de la salida de una convolución $3 \times 3$ sobre la imagen de
+    $100 \times 100$ de la clase: $(100 - 3 + 1) \times (100 - 3 + 1) = 98 \times 98 = 9\,604$
+    neuronas, cada una con su sesgo.
+
+    1. **Densa.** Cada neurona tiene un peso por píxel:
+       $100 \cdot 100 \cdot 9\,604 + 9\,604 = 96\,049\,604$ parámetros (tu
+       `dense_params(100, 100, 9604)`).
+    2. **Local (localidad).** Cada neurona mira solo la ventana de $3 \times 3$ píxeles de su
+       posición: esa ventana es su **campo receptivo**. Los demás pesos valen 0 y no hace falta
+       guardarlos: $9\,604 \cdot (9 + 1) = 96\,040$ parámetros, unas mil veces menos. Es una capa
+       *localmente conectada*: cada neurona sigue teniendo sus propios 9 pesos.
+    3. **Pesos compartidos (el principio del movimiento).** Un borde es un borde esté donde esté,
+       así que todas las neuronas usan **los mismos** 9 pesos y el mismo sesgo. Es la
+       **compartición de pesos**: quedan $9 + 1 = 10$ parámetros, y la neurona de la posición
+       $(j, i)$ calcula $\sum_{n}\sum_{m} x_{n+j,\,m+i}\, u_{n,m} + b$, que es la convolución 2D de
+       la clase (cuaderno 2) más un sesgo.
+
+    El libro *Dive into Deep Learning* (§7.1, "From Fully Connected Layers to Convolutions")
+    hace los mismos dos pasos en el otro orden, primero los pesos compartidos y después la
+    localidad, y llega a la misma capa. Una capa convolucional tiene muchos filtros, cada uno con
+    sus propios pesos: **1000 filtros** de $3 \times 3$ suman $1000 \cdot (9 + 1) = 10\,000$
+    parámetros, mil veces menos que los $10\,001\,000$ de la capa densa de 1000 neuronas del
+    ejercicio 1. Y esa cuenta no depende del tamaño de la imagen: cada filtro usa sus 9 pesos en
+    todas las posiciones.
+    """,
+    concepts=["I1", "I4"],
+)
+
+nb.code(
+    """
+    neurons = (100 - 3 + 1) * (100 - 3 + 1)  # una por posición de la ventana 3 x 3
+    counts = {
+        "1. densa": dense_params(100, 100, neurons),
+        "2. local (campo receptivo 3 x 3)": neurons * (3 * 3 + 1),
+        "3. local y con pesos compartidos": 3 * 3 + 1,
+        "1000 filtros 3 x 3": 1000 * (3 * 3 + 1),
+    }
+    for name, count in counts.items():
+        print(f"{name:<34}{count:>13_} parámetros".replace("_", " "))
+    """,
+    concepts=["I4"],
+)
+
+nb.md(
+    r"""
+    Los dos pasos se ven en la **matriz de pesos** de la capa densa, en 1D: una fila por neurona
+    y una columna por muestra de la entrada; la capa calcula $\mathbf{M}\mathbf{x}$. Para la
+    convolución del voltaje con $\mathbf{u} = (-1, 1)$, la fila $i$ tiene $u_0$ y $u_1$ en las
+    columnas $i$ e $i + 1$ y ceros en las demás: es **local** (dos pesos no nulos por fila) y
+    **comparte** sus pesos (los mismos en todas las filas). Con esa matriz, la capa densa da lo
+    mismo que tu `conv1d_loops`:
+    """,
+    concepts=["I1", "C1"],
+)
+
+nb.code(
+    """
+    x = data.voltage_signal()
+    u = np.array([-1.0, 1.0])
+    W, w = x.size, u.size
+    M = np.zeros((W - w + 1, W))  # capa densa: una fila de pesos por neurona
+    for i in range(W - w + 1):
+        M[i, i : i + w] = u  # solo la ventana de la posición i, y siempre los mismos pesos
+    print("M =")
+    print(M)
+    print("M @ x              =", M @ x)
+    print("conv1d_loops(x, u) =", conv1d_loops(x, u))
+    """,
+    concepts=["I1", "C1"],
+)
+
+nb.md(
+    r"""
+    ### Equivarianza e invarianza
+
+    La compartición de pesos tiene otra consecuencia: si el patrón se mueve, la salida de la
+    convolución se mueve con él (**equivarianza**); la capa densa, en cambio, ve un vector
+    completamente distinto. Si resumimos la salida de la convolución con su **máximo**, ese número
+    ya no cambia al mover el patrón: eso sí es **invarianza**, y es lo que hará el *pooling*
+    global del cuaderno 5. Compruébalo:
+    """,
+    concepts=["I1"],
+)
+
+nb.code(
+    """
+    pattern = np.array([0, 0, 1, 3, 1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+    moved = np.roll(pattern, 5)  # el mismo patrón, 5 posiciones más allá
+    u = np.array([1.0, 3.0, 1.0])  # un kernel que "busca" ese patrón
+    o_original, o_moved = conv1d_loops(pattern, u), conv1d_loops(moved, u)
+    print("salida original:", o_original)
+    print("salida movida:  ", o_moved, "  <- la misma, 5 posiciones más allá (equivariante)")
+    print("máximo de cada salida:", o_original.max(), "y", o_moved.max(), "  <- igual (invariante)")
+    dense = rng.normal(size=(4, pattern.size))  # una capa densa aleatoria de 4 neuronas
+    print("densa original: ", dense @ pattern)
+    print("densa movida:   ", dense @ moved, "  <- nada que ver")
+    """,
+    concepts=["I1"],
+)
+
+nb.md(
+    r"""
+    ## 8. Flancos de subida en una señal real
 
     Ahora una señal más realista: el registro del voltaje de un interruptor que se enciende y se
     apaga varias veces, con algo de ruido. Queremos los instantes en los que **se enciende**.
@@ -419,9 +502,9 @@ nb.md(
     `np.ndarray` de **enteros** con los índices $i$ de la salida en los que
     $(\mathbf{x} \circledast (-1,1))[i] > \text{threshold}$, en orden creciente (pista:
     `np.flatnonzero`). El índice $i$ señala que el salto ocurre entre las muestras $i$ e $i+1$.
-    Reglas (las comprueban la celda de test y también las comprobaciones ocultas): devuelve un
-    `np.ndarray` de enteros (no una lista, ni la máscara de `True`/`False`), compara con el
-    parámetro `threshold` y no modifiques `x`. Ojo con `np.convolve`: invierte el kernel
+    Reglas (las comprueban la celda de comprobación y también las comprobaciones ocultas):
+    devuelve un `np.ndarray` de enteros (no una lista, ni la máscara de `True`/`False`), compara
+    con el parámetro `threshold` y no modifiques `x`. Ojo con `np.convolve`: invierte el kernel
     (sección 5).
     """,
     concepts=["C2"],
@@ -438,7 +521,7 @@ nb.code(
 nb.solution(
     '''
     def find_rising_edges(x, threshold=0.5):
-        """Indices i where (x ⊛ (-1, 1))[i] > threshold, as an int array."""
+        """Índices i en los que (x ⊛ (-1, 1))[i] > threshold, en un array de enteros."""
         ### BEGIN SOLUTION
         diff = cnncourse.conv1d(x, np.array([-1.0, 1.0]))
         return np.flatnonzero(diff > threshold)
@@ -529,7 +612,7 @@ nb.code(
 
 nb.md(
     r"""
-    ## 8. Más rápido: compilar los bucles con Numba
+    ## 9. Más rápido: compilar los bucles con Numba
 
     Los bucles de Python son lentos: cada `x[m + i] * u[m]` pasa por el intérprete. **Numba**
     compila una función de Python con bucles y arrays de NumPy a código máquina: basta con el
@@ -537,18 +620,19 @@ nb.md(
 
     ✏️ **Ejercicio 4 (1 punto).** Escribe `conv1d_numba(x, u)`: la misma convolución con bucles,
     decorada con `@numba.njit`. Dentro de una función de Numba usa `x.shape[0]`,
-    `np.zeros(n)` y `range`. Reglas (las comprueban la celda de test y también las comprobaciones
-    ocultas):
+    `np.zeros(n)` y `range`. Reglas (las comprueban la celda de comprobación y también las
+    comprobaciones ocultas):
 
     * la función está decorada con `@numba.njit`;
-    * las del ejercicio 2: devuelve un `np.ndarray` de `float` creado con `np.zeros` (nada de
-      listas: una función de Numba que devuelve una lista da a Python una lista, no un array),
+    * las del ejercicio 2: devuelve un `np.ndarray` nuevo de tipo `float` creado con `np.zeros`
+      (nada de listas: una función de Numba que devuelve una lista da a Python una lista, no un
+      array),
       no modifiques `x` ni `u`, y nada de `cnncourse` ni de `np.convolve`/`np.correlate` dentro
       (Numba sabe compilar estas dos, pero aquí se trata de escribir tú los bucles).
 
     Si Numba no sabe compilar algo, lanza un `TypingError` largo y en inglés al **llamar** a la
-    función (no al definirla). La celda de test lo intercepta y te explica en castellano las
-    causas habituales.
+    función (no al definirla). La celda de comprobación lo intercepta y te explica en castellano
+    las causas habituales.
     """,
     concepts=["C1"],
 )
@@ -557,7 +641,7 @@ nb.solution(
     '''
     @numba.njit
     def conv1d_numba(x, u):
-        """1D cross-correlation compiled by Numba: o[i] = sum_m x[m + i] * u[m]."""
+        """Convolución 1D compilada con Numba: o[i] = sum_m x[m + i] * u[m]."""
         ### BEGIN SOLUTION
         W, w = x.shape[0], u.shape[0]
         o = np.zeros(W - w + 1)
@@ -579,7 +663,7 @@ nb.tests(
 
 
     def _run_numba(x, u):
-        """conv1d_numba(x, u) under the exercise's rules; a Numba error becomes a Spanish hint."""
+        """conv1d_numba(x, u) con las reglas del ejercicio; un error de Numba, explicado."""
         try:
             return checks.check_rules(conv1d_numba, (x, u), "conv1d_numba", globals())
         except Exception as err:
@@ -629,13 +713,9 @@ nb.md(
     |---|---|
     | Python (bucles) | tu `conv1d_loops`: cada `x[m + i] * u[m]` pasa por el intérprete |
     | tu Numba | tu `conv1d_numba` ya compilada (la compilación, en la primera llamada, no se cuenta) |
-    | cnncourse.conv1d | la función de la biblioteca: valida la entrada y llama a un kernel de Numba compilado y guardado en caché, con los bucles en otro orden (el del kernel por fuera, el de la señal por dentro) para que el procesador haga varias multiplicaciones a la vez: por eso suele ganar a tu versión |
+    | cnncourse.conv1d | la función de la biblioteca: valida la entrada y llama a una función compilada con Numba (y guardada en caché), con los bucles en otro orden (el del kernel por fuera, el de la señal por dentro) para que el procesador haga varias multiplicaciones a la vez: por eso suele ganar a tu versión |
 
-    Dos precauciones antes de medir: llamamos una vez a tu función de Numba para que se compile,
-    y esperamos a que la biblioteca termine de cargar sus kernels compilados
-    (`cnncourse.load_kernels()`). Justo después de `import cnncourse` esos kernels se cargan en
-    segundo plano y, mientras tanto, responde una versión más lenta en NumPy: sin esperar, la
-    biblioteca podría parecer más lenta que tus bucles compilados.
+    Antes de medir llamamos una vez a tu `conv1d_numba`, para que se compile fuera del tiempo.
     """,  # noqa: E501 - markdown table rows cannot wrap
     concepts=["C1"],
 )
@@ -654,7 +734,6 @@ nb.code(
     x_big = rng.normal(size=20_000)
     u_big = rng.normal(size=9)
     conv1d_numba(x_big, u_big)  # compila (una vez)
-    cnncourse.load_kernels()  # espera a los kernels compilados de la biblioteca
     times = {
         "Python (bucles)": best_time(conv1d_loops, x_big, u_big, repeat=2),
         "tu Numba": best_time(conv1d_numba, x_big, u_big, repeat=20),
@@ -683,6 +762,10 @@ nb.md(
     * En 1D: $(\mathbf{x} \circledast \mathbf{u})[i] = \sum_{m=0}^{w-1} x_{m+i} u_m$, con
       $W - w + 1$ salidas y **sin invertir** el kernel: es la correlación cruzada
       (`np.correlate`), no `np.convolve`; para un kernel aprendido da igual.
+    * Una convolución es una capa densa con dos restricciones: **campo receptivo** pequeño
+      (cada salida mira solo una ventana: localidad) y **compartición de pesos** (el mismo
+      kernel en todas las posiciones). Sobre 100 × 100 con ventanas 3 × 3: 96 049 604
+      parámetros (densa) → 96 040 (local) → 10 (convolución de un filtro).
     * La convolución es **equivariante** (la salida se mueve con la entrada); la invarianza
       llega al resumir la salida, por ejemplo con su máximo (*pooling*, cuaderno 5).
     * $(0,0,0,0,1,2,3,3) \circledast (-1,1) = (0,0,0,1,1,1,0)$: el kernel $(-1, 1)$ detecta
@@ -691,7 +774,8 @@ nb.md(
 
     **Siguiente:** el cuaderno 2 lleva todo esto a imágenes (convolución 2D).
 
-    **Para saber más:** *Dive into Deep Learning*, capítulo "Convolutional Neural Networks";
+    **Para saber más:** *Dive into Deep Learning*, capítulo "Convolutional Neural Networks"
+    (§7.1, "From Fully Connected Layers to Convolutions", para la sección 7);
     Dumoulin y Visin, *A guide to convolution arithmetic for deep learning*.
     """,
     grade_id="nb01-md-summary",
