@@ -166,9 +166,15 @@ nb.code(
 nb.md(
     r"""
     ✏️ **Ejercicio 1 (3 puntos).** Implementa `conv2d_loops(x, u)` con bucles (puedes usar
-    `np.sum` sobre la ventana `x[j:j+h, i:i+w] * u` en vez de los dos bucles interiores). Devuelve
-    un `np.ndarray` de `float` nuevo de forma `(H - h + 1, W - w + 1)`; no modifiques la entrada;
-    no uses `cnncourse.conv2d` ni `scipy`.
+    `np.sum` sobre la ventana `x[j:j+h, i:i+w] * u` en vez de los dos bucles interiores). Las
+    reglas, que comprueban la celda de test y también las comprobaciones ocultas que califican:
+
+    * devuelve un `np.ndarray` de `float` nuevo, de forma `(H - h + 1, W - w + 1)`;
+    * no modifiques la entrada `x` ni el kernel `u`;
+    * escribe tú la operación: no llames a una convolución ya hecha (`cnncourse.conv2d`,
+      `cnncourse.conv1d`, `np.convolve`, `np.correlate` ni las de `scipy.signal` o
+      `scipy.ndimage`). Se rechaza cualquier llamada a una función con esos nombres (`conv2d`,
+      `convolve`, `correlate2d`...), aunque la hayas escrito tú.
     """,
     concepts=["C3"],
 )
@@ -193,33 +199,22 @@ nb.solution(
 
 nb.tests(
     r'''
-    """Comprueba conv2d_loops en una entrada 3 x 4 con un kernel 2 x 2 no simétrico."""
-    x = np.array([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]], dtype=float)
-    u = np.array([[1, 2], [0, -1]], dtype=float)  # ni simétrico ni igual a su traspuesto
-    o = conv2d_loops(x, u)
-    expected = np.array([[-1, 1, 3], [7, 9, 11]], dtype=float)
-    assert isinstance(o, np.ndarray), (
-        f"conv2d_loops debe devolver un np.ndarray, no {type(o).__name__}."
-    )
-    assert o.shape == (2, 3), (
-        f"Para x de forma (3, 4) y u de forma (2, 2) la salida es (3-2+1, 4-2+1) = (2, 3); "
-        f"recibida {o.shape}. {checks.explain_conv2d(o, x, u)}"
-    )
-    np.testing.assert_allclose(
-        o,
-        expected,
-        err_msg=f"Esperado\n{expected}\nrecibido\n{o}\n{checks.explain_conv2d(o, x, u)}",
-    )
-    u2 = np.array([[1.0, 2.0, 3.0]])
-    o2 = conv2d_loops(x, u2)
-    expected2 = np.array([[14, 20], [38, 44], [62, 68]], dtype=float)
-    np.testing.assert_allclose(
-        o2,
-        expected2,
-        err_msg=f"Con el kernel fila {u2}: esperado\n{expected2}\nrecibido\n{o2}\n"
-        f"{checks.explain_conv2d(o2, x, u2)}",
-    )
-    assert x[0, 0] == 1 and u[1, 1] == -1, "conv2d_loops ha modificado su entrada."
+    """Comprueba conv2d_loops en una entrada 6 x 8 con un kernel 3 x 2 no simétrico."""
+    x = (np.arange(48).reshape(6, 8) * 7 % 11).astype(float)  # enteros de 0 a 10
+    u = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]])  # h = 3 filas, w = 2 columnas
+    expected = cnncourse.conv2d(x, u)  # la fórmula de la clase, de la biblioteca
+    with checks.exercise(globals(), "conv2d_loops"):
+        # las reglas del enunciado: sin convoluciones ya hechas, sin tocar x ni u, ndarray float
+        o = checks.check_rules(
+            conv2d_loops, (x, u), "conv2d_loops", globals(), caller=checks.call_conv2d_loops
+        )
+        assert o.shape == (4, 7), checks.explain_conv2d(o, x, u)
+        checks.assert_close(
+            o,
+            expected,
+            hint=lambda: checks.explain_conv2d(o, x, u),
+            context=f"Con x =\n{x}\ny u =\n{u}",
+        )
     print("¡Bien! conv2d_loops sigue la fórmula de la clase.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
@@ -343,8 +338,10 @@ nb.md(
     $[-1, 1]$: el negro (0) pasa a $-1$ y el blanco (255) a $1$, con $x / 127.5 - 1$.
 
     ✏️ **Ejercicio 2 (1 punto).** Escribe `to_unit_range(img)`: recibe una imagen `uint8` y
-    devuelve un array `float` nuevo con valores en $[-1, 1]$. Cuidado: con `uint8`, `img * 2`
-    se desborda ($200 \cdot 2 = 144$); convierte a `float` antes de operar.
+    devuelve un `np.ndarray` nuevo de la misma forma, de tipo `float` (float64, el de NumPy por
+    defecto; no float32, que no tiene precisión suficiente), con valores en $[-1, 1]$: 0 da
+    $-1$ y 255 da $1$. No modifiques `img`. Cuidado: con `uint8`, `img * 2` se desborda
+    ($200 \cdot 2 = 144$); convierte a `float` antes de operar.
     """,
     concepts=["C6", "C7"],
 )
@@ -364,16 +361,24 @@ nb.solution(
 nb.tests(
     r'''
     """Comprueba to_unit_range: 0 -> -1, 255 -> 1, sin desbordar uint8."""
-    img = np.array([[0, 255], [51, 204]], dtype=np.uint8)
-    got = to_unit_range(img)
-    expected = np.array([[-1.0, 1.0], [-0.6, 0.6]])
-    assert isinstance(got, np.ndarray) and got.dtype.kind == "f", "Devuelve un np.ndarray de float."
-    np.testing.assert_allclose(
-        got,
-        expected,
-        err_msg=f"Esperado\n{expected}\nrecibido\n{got}\n¿Conviertes a float antes de multiplicar?",
-    )
-    assert img[0, 1] == 255, "to_unit_range ha modificado la imagen de entrada."
+    img = np.array([[0, 255, 51], [204, 128, 100]], dtype=np.uint8)
+    expected = np.array([[-1.0, 1.0, -0.6], [0.6, 1 / 255, -11 / 51]])
+    with checks.exercise(globals(), "to_unit_range"):
+        # las reglas del enunciado: sin tocar img, un ndarray float64 de la forma de img
+        got = checks.check_rules(
+            to_unit_range,
+            (img,),
+            "to_unit_range",
+            globals(),
+            caller=checks.call_to_unit_range,
+            shape=img.shape,
+        )
+        checks.assert_close(
+            got,
+            expected,
+            hint=lambda: checks.explain_unit_range(got, img),
+            context=f"Con img =\n{img}",
+        )
     unit_photo = to_unit_range(photo)
     print("foto normalizada: valores en [", unit_photo.min(), ",", unit_photo.max(), "]")
     ### BEGIN HIDDEN TESTS
@@ -456,8 +461,8 @@ nb.md(
     ✏️ **Ejercicio 3 (3 puntos).** Escribe `loss_grad(x, u, t)`: el gradiente
     $\nabla_{\mathbf{u}} L$ de la fórmula anterior para una pila de imágenes `x` de forma
     `(N, H, W)`, un kernel `u` de forma `(h, w)` y respuestas `t` de forma `(N, H-h+1, W-w+1)`.
-    Devuelve un array `float` de la misma forma que `u`. Puedes usar bucles, tu `conv2d_loops` o
-    `cnncourse.conv2d`. No modifiques las entradas.
+    Devuelve un `np.ndarray` de `float` de la misma forma que `u`. Aquí puedes usar bucles, tu
+    `conv2d_loops` o `cnncourse.conv2d`. No modifiques las entradas.
     """,
     concepts=["C6", "C7"],
 )
@@ -482,32 +487,31 @@ nb.solution(
 nb.tests(
     r'''
     """Comprueba loss_grad contra el gradiente numérico (diferencias finitas) en un caso pequeño."""
-    xs = rng.normal(size=(2, 5, 6))
-    us = rng.normal(size=(3, 2))
-    ts = rng.normal(size=(2, 3, 5))
-    g = loss_grad(xs, us, ts)
-    assert isinstance(g, np.ndarray) and g.shape == us.shape, (
-        f"El gradiente tiene la forma del kernel {us.shape}; "
-        f"recibido {getattr(g, 'shape', type(g).__name__)}."
-    )
+    gen = np.random.default_rng(2)
+    xs = gen.normal(size=(3, 6, 10))  # N = 3 imágenes de 6 x 10
+    us = gen.normal(size=(2, 4))  # un kernel 2 x 4
+    ts = gen.normal(size=(3, 5, 7))  # respuestas (N, Ho, Wo)
     numeric = np.zeros_like(us)
     eps = 1e-6
     for idx in np.ndindex(*us.shape):
         du = np.zeros_like(us)
         du[idx] = eps
         numeric[idx] = (loss(xs, us + du, ts) - loss(xs, us - du, ts)) / (2 * eps)
-    rel_error = np.max(np.abs(g - numeric)) / max(1e-12, np.max(np.abs(numeric)))
-    hint = ""
-    if np.allclose(g, numeric / 2):
-        hint = "Es la mitad: falta el factor 2 de la derivada del cuadrado."
-    elif np.allclose(g, -numeric):
-        hint = "Tiene el signo cambiado: el error es o - t."
-    elif np.allclose(g, numeric * ts.size):
-        hint = "Has sumado en vez de promediar: divide entre N·Ho·Wo."
-    assert rel_error < 1e-6, (
-        f"Error relativo {rel_error:.2e} frente al gradiente numérico.\n"
-        f"numérico\n{numeric}\ntuyo\n{g}\n{hint}"
-    )
+    with checks.exercise(globals(), "loss_grad", needs=("conv2d_loops",)):
+        # las reglas del enunciado: sin tocar las entradas, un ndarray float
+        g = checks.check_rules(
+            loss_grad, (xs, us, ts), "loss_grad", globals(), caller=checks.call_loss_grad
+        )
+        assert g.shape == us.shape, checks.explain_loss_grad(g, numeric, xs, ts)
+        checks.assert_close(
+            g,
+            numeric,
+            hint=lambda: checks.explain_loss_grad(g, numeric, xs, ts),
+            context="Comparado con el gradiente numérico (L(u + ε) - L(u - ε)) / 2ε de cada peso.",
+            rtol=1e-5,
+            atol=1e-8,
+        )
+    rel_error = np.max(np.abs(g - numeric)) / np.max(np.abs(numeric))
     print(f"¡Bien! Error relativo frente al gradiente numérico: {rel_error:.1e}")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading

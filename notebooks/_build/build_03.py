@@ -151,10 +151,16 @@ nb.code(
 nb.md(
     r"""
     ✏️ **Ejercicio 1 (3 puntos).** Implementa `conv2d_rgb(x, u)` para `x` de forma `(C, H, W)` y
-    `u` de forma `(C, h, w)`, con cualquier número de canales $C$. Devuelve un `np.ndarray` de
-    `float` de forma `(H - h + 1, W - w + 1)`. Puedes escribir los bucles o usar
-    `cnncourse.conv2d` **canal a canal** (con `x[c]` y `u[c]`, matrices 2D) y sumar; no le pases el
-    volumen entero. No modifiques las entradas.
+    `u` de forma `(C, h, w)`, con **cualquier número de canales** $C$ (no solo 3: lee
+    `C = x.shape[0]`). Las reglas, que comprueban la celda de test y también las comprobaciones
+    ocultas que califican:
+
+    * devuelve un `np.ndarray` de `float` de forma `(H - h + 1, W - w + 1)`;
+    * no modifiques `x` ni `u`;
+    * puedes escribir los bucles, o usar `cnncourse.conv2d` **canal a canal** (con `x[c]` y
+      `u[c]`, matrices 2D) y sumar; no le pases el volumen entero, y no uses otras
+      convoluciones ya hechas (`scipy.signal`, `scipy.ndimage`, `np.convolve`, `np.correlate`,
+      `cnncourse.conv1d`).
     """,
     concepts=["C4"],
 )
@@ -180,41 +186,26 @@ nb.solution(
 
 nb.tests(
     r'''
-    """Comprueba conv2d_rgb en un volumen 3 x 3 x 4 con un kernel 3 x 2 x 2."""
-    x = np.arange(36, dtype=float).reshape(3, 3, 4)
-    u = np.zeros((3, 2, 2))
-    u[0, 0, 0] = 1.0  # canal R: el píxel de arriba a la izquierda
-    u[1, 1, 1] = -1.0  # canal G: menos el de abajo a la derecha
-    u[2, 0, 1] = 0.5  # canal B: la mitad del de arriba a la derecha
-    o = conv2d_rgb(x, u)
-    expected = np.array(
-        [
-            [x[0, j, i] - x[1, j + 1, i + 1] + 0.5 * x[2, j, i + 1] for i in range(3)]
-            for j in range(2)
-        ]
-    )
-    assert isinstance(o, np.ndarray), (
-        f"conv2d_rgb debe devolver un np.ndarray, no {type(o).__name__}."
-    )
-    assert o.shape == (2, 3), (
-        f"Para x (3, 3, 4) y u (3, 2, 2) la salida es 2D, (2, 3); recibida {o.shape}. "
-        f"{checks.explain_conv_rgb(o, x, u)}"
-    )
-    np.testing.assert_allclose(
-        o,
-        expected,
-        err_msg=f"Esperado\n{expected}\nrecibido\n{o}\n{checks.explain_conv_rgb(o, x, u)}",
-    )
-    x1, u1 = rng.normal(size=(1, 4, 5)), rng.normal(size=(1, 3, 2))
-    o1 = conv2d_rgb(x1, u1)
-    np.testing.assert_allclose(
-        o1,
-        cnncourse.conv2d(x1[0], u1[0]),
-        err_msg="Con un solo canal debe coincidir con la convolución 2D en gris. "
-        f"{checks.explain_conv_rgb(o1, x1, u1)}",
-    )
-    assert x[0, 0, 0] == 0 and u[0, 0, 0] == 1, "conv2d_rgb ha modificado su entrada."
-    print("¡Bien! conv2d_rgb suma la convolución de cada canal.")
+    """Comprueba conv2d_rgb con 3 canales, con 1 y con 4, con kernels no simétricos."""
+    gen = np.random.default_rng(3)
+    cases = [  # (x, u): todos los tamaños distintos (C, H, W, h, w, Ho, Wo)
+        (gen.integers(-4, 5, size=(3, 7, 8)).astype(float), gen.normal(size=(3, 2, 4))),
+        (gen.integers(-4, 5, size=(1, 4, 10)).astype(float), gen.normal(size=(1, 2, 5))),
+        (gen.integers(-4, 5, size=(4, 6, 9)).astype(float), gen.normal(size=(4, 2, 3))),
+    ]
+    with checks.exercise(globals(), "conv2d_rgb"):
+        for x, u in cases:
+            # las reglas del enunciado: conv2d solo canal a canal, sin tocar x ni u, ndarray float
+            o = checks.check_rules(
+                conv2d_rgb, (x, u), "conv2d_rgb", globals(), caller=checks.call_conv2d_rgb
+            )
+            hint = checks.explain_conv_rgb(o, x, u)
+            expected = cnncourse.conv2d(x, u)  # la fórmula de la clase, de la biblioteca
+            assert o.shape == expected.shape, hint
+            checks.assert_close(
+                o, expected, hint=hint, context=f"Con x de forma {x.shape} y u de forma {u.shape}."
+            )
+    print("¡Bien! conv2d_rgb suma la convolución de cada canal, con cualquier C.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
@@ -230,7 +221,8 @@ nb.md(
     Un kernel de color puede buscar cosas que un kernel de gris no ve. Este suma el rojo y resta
     la mitad del verde y del azul (cada canal con una media $5 \times 5$): responde a zonas
     **rojizas**. `cnncourse.conv2d` acepta directamente el volumen `(C, H, W)` con un kernel
-    `(C, h, w)`; comprobamos en un recorte que coincide con tu función.
+    `(C, h, w)`; comprobamos en un recorte que coincide con tu función. (En los ejercicios de este
+    cuaderno, en cambio, solo puedes llamarla canal a canal, con matrices 2D.)
     """,
     concepts=["C4"],
 )
@@ -278,7 +270,12 @@ nb.md(
     ✏️ **Ejercicio 2 (2 puntos).** Escribe `conv2d_multi(x, filters)` para `x` de forma
     `(C, H, W)` y `filters` de forma `(D, C, h, w)`: devuelve un array `float` de forma
     `(D, H - h + 1, W - w + 1)` cuyo mapa `d` es `conv2d_rgb(x, filters[d])`. Usa tu
-    `conv2d_rgb`.
+    `conv2d_rgb` (o bucles, o `cnncourse.conv2d` canal a canal, como en el ejercicio 1). Las
+    reglas son las del ejercicio 1: un `np.ndarray` de `float`, sin modificar `x` ni `filters`,
+    y `cnncourse.conv2d` solo con matrices 2D: no le pases el volumen ni el banco de filtros
+    enteros (aunque, como verás justo después, sabe hacerlo), y no uses `scipy`, `np.convolve`,
+    `np.correlate` ni `cnncourse.conv1d`. Si tu `conv2d_rgb` incumple una regla, `conv2d_multi`
+    también la incumple.
     """,
     concepts=["C4"],
 )
@@ -297,23 +294,33 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba conv2d_multi con 2 filtros sobre un volumen de 3 canales."""
-    x = rng.normal(size=(3, 5, 6))
-    filters = rng.normal(size=(2, 3, 2, 3))
-    maps = conv2d_multi(x, filters)
-    assert isinstance(maps, np.ndarray), f"Devuelve un np.ndarray, no {type(maps).__name__}."
-    if maps.shape == (4, 4, 2):
-        raise AssertionError("Forma (4, 4, 2): los mapas van en el primer eje, (D, Ho, Wo).")
-    assert maps.shape == (2, 4, 4), (
-        f"Con 2 filtros (2, 3, 2, 3) sobre (3, 5, 6) la salida es (2, 4, 4); recibida {maps.shape}."
-    )
-    for d in range(2):
-        np.testing.assert_allclose(
-            maps[d],
-            cnncourse.conv2d(x, filters[d]),
-            err_msg=f"El mapa {d} debe ser la convolución con filters[{d}].",
-        )
-    print("¡Bien! 2 filtros -> 2 mapas de salida:", maps.shape)
+    """Comprueba conv2d_multi con D = 2, 3 y 1 filtros sobre volúmenes de 3, 1 y 2 canales."""
+    gen = np.random.default_rng(4)
+    cases = [  # (x, filters): todos los tamaños distintos (D, C, H, W, h, w, Ho, Wo)
+        (gen.normal(size=(3, 9, 11)), gen.normal(size=(2, 3, 4, 5))),
+        (gen.normal(size=(1, 6, 10)), gen.normal(size=(3, 1, 2, 4))),
+        (gen.normal(size=(2, 7, 9)), gen.normal(size=(1, 2, 3, 4))),
+    ]
+    with checks.exercise(globals(), "conv2d_multi", needs=("conv2d_rgb",)):
+        for x, filters in cases:
+            # las reglas del enunciado: conv2d solo canal a canal, sin tocar x ni filters, float
+            maps = checks.check_rules(
+                conv2d_multi,
+                (x, filters),
+                "conv2d_multi",
+                globals(),
+                caller=checks.call_conv2d_multi,
+            )
+            hint = checks.explain_conv_multi(maps, x, filters)
+            expected = cnncourse.conv2d(x, filters)  # los D mapas, de la biblioteca
+            assert maps.shape == expected.shape, hint
+            checks.assert_close(
+                maps,
+                expected,
+                hint=hint,
+                context=f"Con x de forma {x.shape} y filters de forma {filters.shape}.",
+            )
+    print("¡Bien! D filtros -> D mapas de salida:", maps.shape)
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
@@ -376,8 +383,9 @@ nb.md(
 
     ✏️ **Ejercicio 3 (2 puntos).** Escribe `rgb_to_gray(x)` para `x` de forma `(3, H, W)`:
     construye el kernel `(3, 1, 1)` con los pesos $(0.299, 0.587, 0.114)$ en el orden de los
-    canales (R, G, B) y aplícalo (puedes usar tu `conv2d_rgb`). Devuelve un array `float` de forma
-    `(H, W)`. No redondees ni conviertas a `uint8`.
+    canales (R, G, B) y aplícalo: aquí puedes usar tu `conv2d_rgb`, tu `conv2d_multi` o
+    `cnncourse.conv2d` (incluso con el volumen entero). Devuelve un `np.ndarray` de `float` de
+    forma `(H, W)`, sin redondear ni convertir a `uint8`, y no modifiques `x`.
     """,  # noqa: E501 - a display formula stays on one line
     concepts=["C4"],
 )
@@ -397,27 +405,37 @@ nb.solution(
 
 nb.tests(
     r'''
-    """Comprueba rgb_to_gray en una imagen de 3 x 2 x 3 con un color puro en cada píxel."""
-    x = np.zeros((3, 2, 3))
+    """Comprueba rgb_to_gray en una imagen 3 x 2 x 4: colores puros, una mezcla y gris."""
+    x = np.zeros((3, 2, 4))
     x[0, 0, 0] = 100.0  # un píxel rojo
     x[1, 0, 1] = 100.0  # uno verde
     x[2, 0, 2] = 100.0  # uno azul
+    x[:, 0, 3] = [10.0, 20.0, 30.0]  # una mezcla: R = 10, G = 20, B = 30
     x[:, 1, :] = 200.0  # una fila gris claro: R = G = B = 200
-    g = rgb_to_gray(x)
-    expected = np.array([[29.9, 58.7, 11.4], [200.0, 200.0, 200.0]])
-    assert isinstance(g, np.ndarray), (
-        f"rgb_to_gray debe devolver un np.ndarray, no {type(g).__name__}."
-    )
-    assert g.shape == (2, 3), (
-        "Para x de forma (3, 2, 3) la salida es (2, 3): un kernel 1 x 1 no encoge la imagen; "
-        f"recibida {g.shape}. {checks.explain_rgb_to_gray(g, x)}"
-    )
-    np.testing.assert_allclose(
-        g,
-        expected,
-        err_msg=f"Esperado\n{expected}\nrecibido\n{g}\n{checks.explain_rgb_to_gray(g, x)}",
-    )
-    assert x[0, 0, 0] == 100.0, "rgb_to_gray ha modificado su entrada."
+    expected = np.array([[29.9, 58.7, 11.4, 18.15], [200.0, 200.0, 200.0, 200.0]])
+    with checks.exercise(globals(), "rgb_to_gray", needs=("conv2d_rgb", "conv2d_multi")):
+        # las reglas del enunciado: sin tocar x, un ndarray float
+        g = checks.check_rules(
+            rgb_to_gray, (x,), "rgb_to_gray", globals(), caller=checks.call_rgb_to_gray
+        )
+        assert g.shape == (2, 4), (
+            f"{checks.explain_rgb_to_gray(g, x)} Para x de forma (3, 2, 4) la salida es (2, 4): "
+            "un kernel 1 x 1 no encoge la imagen."
+        )
+        checks.assert_close(
+            g, expected, hint=lambda: checks.explain_rgb_to_gray(g, x), context=f"Con x =\n{x}"
+        )
+        x1 = x[:, :1, :].copy()  # una imagen de una sola fila (H = 1): la salida es (1, 4)
+        g1 = checks.check_rules(
+            rgb_to_gray, (x1,), "rgb_to_gray", globals(), caller=checks.call_rgb_to_gray
+        )
+        assert g1.shape == (1, 4), checks.explain_rgb_to_gray(g1, x1)
+        checks.assert_close(
+            g1,
+            expected[:1],
+            hint=lambda: checks.explain_rgb_to_gray(g1, x1),
+            context=f"Con x =\n{x1}",
+        )
     print("¡Bien! El gris es una convolución 1 x 1 de los tres canales.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
