@@ -124,3 +124,32 @@ def test_exercise_names_the_broken_earlier_exercise_only_when_it_is_used(monkeyp
         _cascade(ns, "second", ("first",), failing)
     # no failure: nothing is probed or raised
     _cascade(ns, "second", ("first",), lambda: None)
+
+
+def test_a_blank_earlier_exercise_is_named_not_this_one():
+    def first(x):
+        raise NotImplementedError()
+
+    def second(x):
+        return first(x) + 1
+
+    with pytest.raises(AssertionError, match=r"^Tu first está sin hacer: hazla primero"):
+        with checks.exercise({"first": first, "second": second}, "second", needs=("first",)):
+            second(1)
+    with pytest.raises(AssertionError, match="^Este ejercicio está sin hacer"):
+        with checks.exercise({"first": first}, "first"):
+            first(1)
+
+
+def test_channel_by_channel_calls_may_use_keywords():
+    def rgb(x, u):
+        return sum(cnncourse.conv2d(x[c], u=u[c]) for c in range(x.shape[0]))
+
+    def whole(x, u):
+        return cnncourse.conv2d(x=x, u=u)
+
+    x, u = np.arange(60.0).reshape(3, 4, 5), np.ones((3, 2, 3))
+    got = checks.check_rules(rgb, (x, u), "conv2d_rgb", {}, allow_2d=True)
+    assert got.shape == (3, 3)
+    with pytest.raises(AssertionError, match="canal a canal.*regla del enunciado"):
+        checks.check_rules(whole, (x, u), "conv2d_rgb", {}, allow_2d=True)

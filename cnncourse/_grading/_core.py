@@ -801,12 +801,15 @@ class _Tripwire:
 
     def _wrap(self, label, original):
         def wire(*args, **kwargs):
+            x = args[0] if len(args) >= 1 else kwargs.get("x")
+            u = args[1] if len(args) >= 2 else kwargs.get("u")
             if (
                 self.allow_2d
                 and label.endswith("conv2d")
-                and len(args) >= 2
-                and _np.ndim(args[0]) == 2
-                and _np.ndim(args[1]) == 2
+                and x is not None
+                and u is not None
+                and _np.ndim(x) == 2
+                and _np.ndim(u) == 2
             ):
                 return original(*args, **kwargs)
             self.used.append(label)
@@ -864,29 +867,31 @@ def _call(fn, args, name, namespace=None, allow_2d=False, forbid=True):
                     "operación con bucles (o con NumPy elemento a elemento), no llamar a una "
                     "convolución ya hecha."
                 )
+        if allow_2d:
+            why = (
+                "en este ejercicio solo vale llamar a cnncourse.conv2d canal a canal, con una "
+                "matriz 2D de la entrada y otra del kernel (x[c] y u[c]), no con el volumen "
+                "entero ni con otra convolución ya hecha."
+            )
+        else:
+            why = "en este ejercicio hay que escribir la operación uno mismo, con bucles."
         with _Tripwire(namespace, allow_2d=allow_2d) as wire:
             try:
                 got = fn(*arrays)
             except _AssertionError:
                 if wire.used:
-                    _fail_rule(
-                        f"{name} llama a {wire.used[0]}: en este ejercicio hay que escribir "
-                        "la operación uno mismo."
-                    )
+                    _fail_rule(f"{name} llama a {wire.used[0]}: {why}")
                 raise
         if wire.used:
-            _fail_rule(
-                f"{name} llama a {wire.used[0]}: en este ejercicio hay que escribir la "
-                "operación uno mismo."
-            )
+            _fail_rule(f"{name} llama a {wire.used[0]}: {why}")
     else:
         got = fn(*arrays)
     for k, (a, b) in enumerate(zip(arrays, before, strict=True)):
         if _type(a) is _np.ndarray and not close_lists(_np.ndarray.tolist(a), b, 0.0, 0.0):
             _fail_rule(
-                f"{name} ha modificado su argumento número {k + 1} en el sitio. Una "
-                "convolución no debe cambiar la entrada x ni el kernel u: escribe en un array "
-                "de salida nuevo."
+                f"{name} ha modificado su argumento número {k + 1} en el sitio. No cambies "
+                "las entradas (ni con +=, ni asignando a una posición): escribe el resultado "
+                "en un array nuevo, o trabaja sobre una copia (x.copy())."
             )
     return got
 
@@ -1090,6 +1095,15 @@ class exercise:  # noqa: N801 - used as `with checks.exercise(...)`, like a func
         if exc_type is NotImplementedError or (
             isinstance(exc, BaseException) and _type(exc).__name__ == "NotImplementedError"
         ):
+            inner = tb
+            while inner is not None and inner.tb_next is not None:
+                inner = inner.tb_next
+            where = inner.tb_frame.f_code.co_name if inner is not None else ""
+            if where != self.name and where in self.needs:
+                raise _AssertionError(
+                    f"Tu {where} está sin hacer: hazla primero ({self.name} la usa, así que "
+                    f"esta comprobación no puede pasar hasta entonces)."
+                ) from exc
             raise _AssertionError(blank_message(self.name)) from exc
         broken = self._broken_need()
         if broken is not None:
