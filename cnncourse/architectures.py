@@ -214,13 +214,16 @@ class Model(Sequential):
         rows = self.profile(input_shape)
         return rows[-1].output_shape
 
-    def summary(self, input_shape: tuple[int, ...] | None = None) -> str:
+    def summary(self, input_shape: tuple[int, ...] | None = None, thousands: str = ",") -> str:
         """A table: one row per layer with output shape, parameters and multiply-adds.
 
         Parameters
         ----------
         input_shape : tuple of int, optional
             (C, H, W) of one sample, without the batch axis; the paper's input by default.
+        thousands : str, default ","
+            The thousands separator of the numbers: ``","`` gives 61,706, ``" "`` gives
+            61 706 (the course notebooks' style), ``""`` gives 61706.
 
         Returns
         -------
@@ -251,7 +254,18 @@ class Model(Sequential):
         -----------------------------------------------------------
         total               (10)              61,706        416,520
         weight layers on the longest path: 5
+        >>> print(lenet5().summary(thousands=" ").splitlines()[-2])
+        total               (10)              61 706        416 520
         """
+        if not isinstance(thousands, str):
+            raise TypeError(
+                f"{self.name}.summary: argument 'thousands' must be a str, got "
+                f"{thousands!r} (type {type(thousands).__name__}); e.g. thousands=' ' for 61 706"
+            )
+
+        def num(n: int) -> str:
+            return f"{n:,}".replace(",", thousands)
+
         shape = self.input_shape if input_shape is None else input_shape
         rows = self.profile(shape)
         shape = _check_input_shape(shape, self.name)
@@ -260,11 +274,9 @@ class Model(Sequential):
         table = [("layer", "type", "output shape", "parameters", "multiply-adds")]
         table.append(("input", "", _shape_str(shape), "", ""))
         for r in rows:
-            table.append(
-                (r.name, r.kind, _shape_str(r.output_shape), f"{r.params:,}", f"{r.macs:,}")
-            )
-        total = ("total", "", _shape_str(rows[-1].output_shape), f"{total_params:,}")
-        total += (f"{total_macs:,}",)
+            table.append((r.name, r.kind, _shape_str(r.output_shape), num(r.params), num(r.macs)))
+        total = ("total", "", _shape_str(rows[-1].output_shape), num(total_params))
+        total += (num(total_macs),)
         widths = [max(len(row[i]) for row in [*table, total]) for i in range(5)]
         right = (False, False, False, True, True)
 

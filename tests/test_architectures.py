@@ -230,6 +230,23 @@ def test_summary_takes_another_input_shape():
     assert re.search(r"^avgpool .*\(512\) ", text, flags=re.M)
 
 
+def test_summary_thousands_separator_is_an_option():
+    """Commas by default (the library speaks English); spaces as in the course notebooks."""
+    model = A.lenet5()
+    default, spaced = model.summary(), model.summary(thousands=" ")
+    assert "61,706" in default and "61 706" not in default
+    assert re.search(r"^total\s+\(10\)\s+61 706\s+416 520$", spaced, flags=re.M)
+    assert not re.search(r"\d,\d", spaced), "no thousands comma left"
+    plain = model.summary(thousands="")
+    assert re.search(r"^conv3 .* 48120\s+48000$", plain, flags=re.M)
+    # the columns stay aligned: same width with any one-character separator
+    assert [len(line) for line in default.splitlines()] == [
+        len(line) for line in spaced.splitlines()
+    ]
+    with pytest.raises(TypeError, match="thousands.*str"):
+        model.summary(thousands=1)
+
+
 def test_summary_names_the_layer_that_cannot_take_the_input():
     # 36x36 leaves C5 with 2x2 maps: 480 features reach fc1, built for 120.
     with pytest.raises(ValueError, match=r"LeNet-5.*'fc1' \(Dense\).*480.*\(1, 32, 32\)"):

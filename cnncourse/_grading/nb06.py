@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as _np
 
 from ._core import (
+    _RULE_NOTE,
     _AssertionError,
     _call,
     _code_names,
@@ -30,8 +31,10 @@ from ._core import (
     _python_code,
     _Rng,
     _shape_of,
+    _str,
     _tuple,
     _type,
+    check_rules,
     close_lists,
     strict_floats,
 )
@@ -40,9 +43,15 @@ from ._core import (
 # `trusted(globals()).hidden_*` in its hidden ones.
 __all__ = [
     "explain_pattern",
+    "explain_pattern_error",
+    "explain_lenet_rules",
     "explain_lenet_table",
+    "explain_lenet_too_small",
+    "explain_inception_rules",
     "explain_inception",
     "explain_residual",
+    "explain_residual_error",
+    "check_residual_rules",
     "hidden_build_pattern",
     "hidden_lenet_table",
     "hidden_inception",
@@ -78,14 +87,25 @@ def _nb06_class_names(obj):
     return [c.__name__ for c in _type(obj).__mro__]
 
 
-def _nb06_forbid(fn, names, name, why):
-    """Fail when the code of ``fn`` mentions one of ``names`` (a library shortcut)."""
+def _nb06_rule(message):
+    """``message`` marked as a rule of the statement (the hidden checks apply it too)."""
+    return message if _str.endswith(message, _RULE_NOTE) else message + _RULE_NOTE
+
+
+def _nb06_forbidden(fn, names, name, why):
+    """The rule message when the code of ``fn`` mentions one of ``names``, else ''."""
     code = _python_code(fn)
     if code is None:
-        return
+        return ""
     bad = sorted({n for n in _code_names(code, []) if n in names})
-    if bad:
-        _fail(f"{name} usa {bad}: {why}")
+    return _nb06_rule(f"{name} usa {bad}: {why}") if bad else ""
+
+
+def _nb06_forbid(fn, names, name, why):
+    """Fail when the code of ``fn`` mentions one of ``names`` (a library shortcut)."""
+    message = _nb06_forbidden(fn, names, name, why)
+    if message:
+        _fail(message)
 
 
 # --------------------------------------------------------------------------------------
@@ -185,15 +205,100 @@ def _nb06_pattern_call(N, M, K, pool):
     return f"N={N}, M={M}, K={K}{extra}"
 
 
+def _nb06_count_params(layers):
+    """Sum of the sizes of the ``params`` arrays of ``layers``, or None if unreadable."""
+    total = 0
+    try:
+        for layer in layers:
+            for value in _dict.values(layer.params):
+                total = total + _int(value.size)
+    except Exception:  # noqa: BLE001 - any object a student returns
+        return None
+    return total
+
+
+def _nb06_halvings(n, times):
+    """'13 → 6 → 3': ``n`` halved (rounded down) ``times`` times."""
+    sizes = [n]
+    for _ in _irange(times):
+        sizes.append(sizes[-1] // 2)
+    return " → ".join(_str(v) for v in sizes)
+
+
+def explain_pattern_error(err, in_shape, N, M, K, pool=True, channels=8, hidden=32, num_classes=10):
+    """Spanish hint for an exception raised by ``build_pattern(in_shape, N, M, K, pool, ...)``.
+
+    Read from the library's message: a shape passed to ``Dense`` (``output_shape`` returns a
+    tuple), a float number of inputs, too many POOLs for the image, a CONV built for other
+    channels, the parameters in another order.
+    """
+    text = _str(err)
+    kind = _type(err).__name__
+    C, H, W = in_shape
+    call = (
+        f"build_pattern({in_shape}, {N}, {M}, {K}, {pool}, channels={channels}, "
+        f"hidden={hidden}, num_classes={num_classes})"
+    )
+    head = f"{call} falla con {kind}: {text}\n"
+    if "in_features" in text and "tuple" in text:
+        return head + (
+            "Sequential(*capas).output_shape(in_shape) devuelve una tupla, la forma de la "
+            "salida de una imagen: tras el Flatten, (entradas,). Dense(entradas, salidas) "
+            "necesita el número, un int: usa output_shape(in_shape)[0]."
+        )
+    if "in_features" in text and "float" in text:
+        return head + (
+            "El número de entradas de Dense debe ser un int y has pasado un float: ¿has "
+            "dividido el alto o el ancho con / en vez de con // (división entera)?"
+        )
+    order = (
+        "Los tests llaman a la función como el enunciado, build_pattern(in_shape, N, M, K, "
+        "pool, channels=..., hidden=..., num_classes=...): pool es el quinto parámetro, y "
+        "channels, hidden y num_classes van con esos nombres."
+    )
+    if any(
+        w in text
+        for w in ("multiple values for argument", "unexpected keyword", "positional argument")
+    ):
+        return head + "Tu build_pattern no tiene los parámetros del enunciado. " + order
+    if ("True" in text or "False" in text) and "bool" in text:
+        return head + (
+            "Un argumento que debía ser un número ha recibido True o False: ¿has cambiado el "
+            "orden de los parámetros? " + order
+        )
+    if "Pool" in text and "does not fit" in text:
+        return head + (
+            f"Un POOL no cabe: la imagen se ha quedado demasiado pequeña, así que hay más "
+            f"POOL de los {M if pool else 0} del patrón. Va uno solo al final de cada grupo, "
+            f"después de sus N parejas CONV → ReLU, no uno por CONV: con M = {M}, el alto "
+            f"pasa por {_nb06_halvings(H, M if pool else 0)} y el ancho por "
+            f"{_nb06_halvings(W, M if pool else 0)}."
+        )
+    if "Conv2D" in text and "expected input with" in text:
+        return head + (
+            f"Una CONV está construida para otro número de canales de entrada. La primera "
+            f"recibe los canales de la imagen, in_shape[0] = {C}, y cada una de las demás, "
+            f"los channels = {channels} de la anterior."
+        )
+    if "Dense" in text and "expected input of shape" in text:
+        return head + (
+            "La primera FC no espera las entradas que le llegan tras el Flatten: canales × "
+            "alto × ancho de la salida del último grupo."
+        )
+    return head + "Mira la línea de tu código que lanza el error (en la traza, más arriba)."
+
+
 def explain_pattern(got, in_shape, N, M, K, pool=True, channels=8, hidden=32, num_classes=10):
     """Spanish hint for a wrong ``build_pattern(in_shape, N, M, K, pool, ...)`` model, or ''."""
     if "Layer" not in _nb06_class_names(got):
-        return (
+        return _nb06_rule(
             f"build_pattern debe devolver un modelo de cnncourse.layers (un Sequential), no "
             f"un objeto de tipo {_type(got).__name__}. ¿Te falta el return?"
         )
     if "Sequential" not in _nb06_class_names(got):
-        return "Devuelve un Sequential con todas las capas: Sequential(capa1, capa2, ...)."
+        return _nb06_rule(
+            "Devuelve un Sequential con todas las capas: Sequential(capa1, capa2, ...)."
+        )
     exp = ref_pattern(in_shape, N, M, K, pool, channels, hidden, num_classes)
     layers = _nb06_leaves(got, [])
     kinds = [_nb06_kind_of(layer) for layer in layers]
@@ -230,8 +335,8 @@ def explain_pattern(got, in_shape, N, M, K, pool=True, channels=8, hidden=32, nu
                 )
             if shape is not None and shape[0] != info[1]:
                 return (
-                    f"Todas las CONV tienen channels = {channels} filtros; la número {n_conv} "
-                    f"tiene {shape[0]}."
+                    f"Todas las CONV tienen channels = {channels} filtros (el parámetro "
+                    f"channels, no un número fijo); la número {n_conv} tiene {shape[0]}."
                 )
             if _nb06_param_shape(layer, "bias") is None:
                 return (
@@ -258,13 +363,21 @@ def explain_pattern(got, in_shape, N, M, K, pool=True, channels=8, hidden=32, nu
                 return f"La FC número {n_fc} espera {shape[1]} entradas; la anterior da {info[0]}."
             if shape is not None and shape[0] != info[1]:
                 what = (
-                    f"la última da las num_classes = {num_classes} salidas"
+                    f"la última da las num_classes = {num_classes} salidas (el parámetro "
+                    "num_classes, no un número fijo)"
                     if last
-                    else f"las FC ocultas tienen hidden = {hidden} neuronas"
+                    else f"las FC ocultas tienen hidden = {hidden} neuronas (el parámetro "
+                    "hidden, no un número fijo)"
                 )
                 return f"La FC número {n_fc} tiene {shape[0]} salidas: {what}."
             if _nb06_param_shape(layer, "bias") is None:
                 return f"La FC número {n_fc} no tiene sesgo: usa bias=True (el valor por defecto)."
+    total, want = _nb06_count_params(layers), _nb06_pattern_params(exp)
+    if total is not None and total != want:
+        return (
+            f"Con {_nb06_pattern_call(N, M, K, pool)} tu red tiene {total} parámetros; se "
+            f"esperaban {want} (CONV: D·(C·3·3 + 1); FC: salidas·(entradas + 1))."
+        )
     return ""
 
 
@@ -295,22 +408,27 @@ def _nb06_explain_kinds(kinds, want, in_shape, N, M, K, pool):
             "El POOL está dentro del bucle de N: va una sola vez al final de cada grupo, "
             "después de las N parejas CONV → ReLU ([[CONV → ReLU]*N → POOL?]*M)."
         )
+    n_pool = kinds.count("POOL")
+    if M == 0 and (kinds.count("CONV") or n_pool):
+        return head + (
+            "Con M = 0 no hay ningún grupo, y por tanto ni CONV ni POOL, aunque N > 0: "
+            "[...]*0 no repite nada."
+        )
+    if N == 0 and pool and n_pool != M:
+        return head + (
+            f"Con N = 0 cada grupo es solo un POOL: M = {M} grupos son {M} POOL seguidos (y "
+            "ninguna CONV)."
+        )
     swapped = _nb06_kinds(ref_pattern(in_shape, M, N, K, pool))
-    if N != M and kinds == swapped:
+    if N > 0 and M > 0 and N != M and kinds == swapped:
         return head + (
             "Has intercambiado N y M: N es el número de parejas CONV → ReLU de cada grupo y M "
             "el número de grupos (cada uno acaba en POOL)."
         )
-    n_pool = kinds.count("POOL")
     if not pool and n_pool:
         return head + "Con pool=False los grupos no llevan POOL (POOL? es opcional)."
     if pool and n_pool == 0 and M > 0:
         return head + "Con pool=True cada uno de los M grupos termina en un POOL."
-    if N > 0 and M == 0 and kinds.count("CONV"):
-        return head + (
-            "Con M = 0 no hay ningún grupo, y por tanto ninguna CONV, aunque N > 0: "
-            "[...]*0 no repite nada."
-        )
     for k2 in (K - 1, K + 1):
         if k2 >= 0 and kinds == _nb06_kinds(ref_pattern(in_shape, N, M, k2, pool)):
             return head + (
@@ -369,7 +487,7 @@ def hidden_build_pattern(fn, namespace=None, name="build_pattern"):
         except _AssertionError:
             raise
         except Exception as err:  # noqa: BLE001
-            _fail(f"{name}({call}) falla con {_type(err).__name__}: {err}")
+            _fail(explain_pattern_error(err, in_shape, N, M, K, pool, **kwargs))
         hint = explain_pattern(model, in_shape, N, M, K, pool, channels, hidden, num_classes)
         if hint:
             _fail(f"{name}({call}): {hint}")
@@ -438,13 +556,119 @@ def _nb06_lenet_row(value):
     return (_tuple(dims), _nb06_int(params))
 
 
+_NB06_LENET_CONVS = {"C1": 1, "C3": 6, "C5": 16}  # CONV row -> channels it receives
+_NB06_LENET_PREV = {"C1": None, "S2": "C1", "C3": "S2", "S4": "C3", "C5": "S4", "F6": "C5"}
+
+
+def _nb06_lenet_row_problem(key, value):
+    """The rule message when a row is not (tuple of ints, int), else ''."""
+    try:
+        shape, params = value
+    except Exception:  # noqa: BLE001
+        return _nb06_rule(
+            f"Cada valor del diccionario es una tupla (forma, parámetros); en '{key}' hay "
+            f"{value!r}."
+        )
+    if _type(shape) is not _tuple:
+        return _nb06_rule(
+            f"La forma es una tupla de enteros, como (6, 28, 28), no un objeto de tipo "
+            f"{_type(shape).__name__}; en '{key}' hay {shape!r}."
+        )
+    if [d for d in shape if _nb06_int(d) is None]:
+        return _nb06_rule(
+            f"Las dimensiones de la forma son enteros (int); en '{key}' la forma es {shape!r}."
+        )
+    if _nb06_int(params) is None:
+        why = " ¿Has dividido con / en vez de con //?" if _type(params).__name__ == "float" else ""
+        return _nb06_rule(
+            f"El número de parámetros es un entero (int), no un {_type(params).__name__}; en "
+            f"'{key}' hay {params!r}.{why}"
+        )
+    return ""
+
+
+def _nb06_lenet_shape_hint(key, shape, exp, n, num_classes):
+    """Why the output shape of row ``key`` differs from LeNet-5's (earlier rows are right)."""
+    eshape = exp[key][0]
+    conv = key in _NB06_LENET_CONVS
+    pool = key in ("S2", "S4")
+    prev = _NB06_LENET_PREV.get(key)
+    pshape = (1, n, n) if prev is None else exp[prev][0]
+    source = "la imagen" if prev is None else prev
+    gets = "la imagen" if prev is None else f"la salida de {prev}"
+    if (conv or pool) and _n(shape) != 3:
+        if key == "C5" and _n(shape) == 1:
+            return (
+                f"C5 es una CONV (120 filtros 5 × 5), no una FC: su salida sigue siendo un "
+                f"volumen (C, H, W), aquí {eshape}, aunque el alto y el ancho valgan "
+                f"{eshape[1]}. Lo aplana el Flatten que va entre C5 y F6: por eso F6 recibe "
+                "120 · Ho · Wo valores."
+            )
+        what = "una CONV" if conv else "un POOL"
+        return (
+            f"{key} es {what}: su salida es un volumen (C, H, W), de 3 números; solo las FC "
+            "(F6 y OUTPUT) dan un vector (salidas,)."
+        )
+    if key == "OUTPUT":
+        return f"La capa de salida tiene una neurona por clase: ({num_classes},), con num_classes."
+    if not (conv or pool):
+        if _n(shape) != 1:
+            return f"{key} es una FC: su salida es un vector, (salidas,) = {eshape}."
+        return f"F6 es una FC de 84 neuronas: su salida es {eshape}."
+    if shape == (eshape[1], eshape[2], eshape[0]):
+        return "Las formas van con los canales primero, (C, H, W), como en NumPy."
+    if shape[1:] == eshape[1:]:
+        if conv:
+            return (
+                f"El número de canales de la salida de una CONV es su número de filtros: "
+                f"{eshape[0]} en {key}."
+            )
+        return f"Un POOL conserva los canales que recibe: los {pshape[0]} de {prev}."
+    if key == "C1" and shape == (6, n - 8, n - 8):
+        return (
+            f"Parece que partes de {n - 4} × {n - 4} (las imágenes de MNIST miden 28): la "
+            f"entrada de LeNet-5 mide {n} × {n}, y C1 da {n} − 5 + 1 = {n - 4}."
+        )
+    h, ph = shape[1], pshape[1]
+    if conv and h == ph:
+        return (
+            f"Sin padding, una convolución 5 × 5 recorta: {source} llega con {ph} × {ph} y "
+            f"{key} da {ph} − 5 + 1 = {eshape[1]}."
+        )
+    if conv and (h == eshape[1] + 1 or h == eshape[1] - 1):
+        return (
+            f"Error por uno: una convolución 5 × 5 sin padding sobre {ph} × {ph} da "
+            f"{ph} − 5 + 1 = {eshape[1]}."
+        )
+    if pool and h == ph:
+        return (
+            f"El pooling 2 × 2 con stride 2 divide el alto y el ancho entre 2: {prev} da "
+            f"{ph} × {ph} y {key}, {eshape[1]} × {eshape[1]}."
+        )
+    if pool and h == (ph + 1) // 2 and ph % 2:
+        return (
+            f"Con un tamaño impar el pooling redondea hacia abajo: ⌊{ph} / 2⌋ = {eshape[1]} "
+            "(la última fila y la última columna no llenan una ventana 2 × 2)."
+        )
+    if conv:
+        return (
+            f"{key} recibe {gets}, {pshape}: un kernel 5 × 5 sin padding da "
+            f"{ph} − 5 + 1 = {eshape[1]} de alto y de ancho, y {eshape[0]} canales, uno por "
+            "filtro."
+        )
+    return (
+        f"{key} recibe la salida de {prev}, {pshape}: el pooling 2 × 2 con stride 2 da "
+        f"⌊{ph} / 2⌋ = {eshape[1]} de alto y de ancho, y conserva los {pshape[0]} canales."
+    )
+
+
 def explain_lenet_table(got, input_size=32, num_classes=10):
     """Spanish hint for a wrong ``lenet5_table(input_size, num_classes)`` result, or ''."""
     exp = ref_lenet5_table(input_size, num_classes)
     if _type(got) is not _dict:
-        return (
-            "lenet5_table debe devolver un diccionario {'C1': ((6, 28, 28), 156), ...}, "
-            f"no {_type(got).__name__}."
+        return _nb06_rule(
+            "lenet5_table debe devolver un diccionario (dict) {'C1': ((6, 28, 28), 156), ...}, "
+            f"no un objeto de tipo {_type(got).__name__}."
         )
     keys = list(got)
     if sorted(keys) != sorted(_NB06_LENET_ROWS):
@@ -456,41 +680,17 @@ def explain_lenet_table(got, input_size=32, num_classes=10):
         )
     n = input_size
     for key in _NB06_LENET_ROWS:
-        row = _nb06_lenet_row(got[key])
+        problem = _nb06_lenet_row_problem(key, got[key])
+        if problem:
+            return problem
+        shape, params = _nb06_lenet_row(got[key])
         (eshape, eparams) = exp[key]
-        if row is None:
-            return (
-                f"Cada valor es una tupla (forma, parámetros), con la forma como tupla de "
-                f"enteros y los parámetros como int; en '{key}' hay {got[key]!r}."
-            )
-        shape, params = row
         where = (
             f"{key}: se esperaba forma {eshape} con {eparams} parámetros; tienes {shape} con "
             f"{params}. "
         )
         if shape != eshape:
-            if _n(shape) == 3 and shape == (eshape[1], eshape[2], eshape[0]):
-                return where + "Las formas van con los canales primero, (C, H, W), como en NumPy."
-            if key == "C1" and shape == (6, n - 4 - 4, n - 4 - 4):
-                return where + (
-                    f"Parece que partes de {n - 4} × {n - 4} (las imágenes de MNIST miden 28): "
-                    f"la entrada de LeNet-5 mide {n} × {n}, y C1 da {n} − 5 + 1 = {n - 4}."
-                )
-            if key == "C1" and shape == (6, n, n):
-                return where + "Sin padding, una convolución 5 × 5 recorta: H − 5 + 1."
-            if key in ("S2", "S4") and _n(shape) == 3 and shape[1] == 2 * eshape[1]:
-                return where + "El pooling 2 × 2 con stride 2 divide el alto y el ancho entre 2."
-            if key in ("C1", "C3", "C5") and _n(shape) == 3 and shape[1] == eshape[1] + 1:
-                return where + "Error por uno: una convolución 5 × 5 sin padding da H − 5 + 1."
-            if key == "OUTPUT":
-                return where + (
-                    f"La capa de salida tiene una neurona por clase: num_classes = {num_classes}."
-                )
-            if _n(shape) == 3 and shape[1:] == eshape[1:] and shape[0] != eshape[0]:
-                return (
-                    where + "El número de canales de la salida es el número de filtros de la capa."
-                )
-            return where + "Encadena las formas: cada capa recibe la salida de la anterior."
+            return where + _nb06_lenet_shape_hint(key, shape, exp, n, num_classes)
         if params == eparams:
             continue
         if key in ("S2", "S4"):
@@ -506,7 +706,7 @@ def explain_lenet_table(got, input_size=32, num_classes=10):
                 "1516 es el C3 del artículo original, con su tabla de conexiones parcial; aquí "
                 "cada filtro de C3 ve los 6 mapas de S2: 16 · (6 · 5 · 5 + 1)."
             )
-        c_in = {"C1": 1, "C3": 6, "C5": 16}.get(key)
+        c_in = _dict.get(_NB06_LENET_CONVS, key)
         if c_in is not None:
             D = eshape[0]
             if params == D * c_in * 25:
@@ -522,15 +722,62 @@ def explain_lenet_table(got, input_size=32, num_classes=10):
         fan_in = _int(eparams // eshape[0]) - 1
         if params == eshape[0] * fan_in:
             return where + f"Faltan los sesgos: uno por neurona, {eshape[0]} en total."
-        if key == "F6" and params == 84 * (16 * ((((n - 4) // 2) - 4) // 2) ** 2 + 1):
+        s4 = exp["S4"][0]
+        if key == "F6" and params == 84 * (s4[0] * s4[1] * s4[2] + 1):
             return (
                 where + "F6 recibe la salida de C5 aplanada (120 · Ho · Wo valores), no la de S4."
+            )
+        c5 = exp["C5"][0]
+        if key == "F6" and c5[1] > 1 and params == 84 * (120 + 1):
+            return where + (
+                f"F6 recibe C5 aplanada: 120 · Ho · Wo = 120 · {c5[1]} · {c5[2]} = {fan_in} "
+                f"valores, no 120 (con input_size={n}, C5 da mapas de {c5[1]} × {c5[2]})."
             )
         return (
             where
             + f"Una FC tiene salidas · (entradas + 1) = {eshape[0]} · ({fan_in} + 1) parámetros."
         )
     return ""
+
+
+def _nb06_lenet_misfit(n):
+    """(row, size reaching it, window) of the first LeNet-5 layer that does not fit, or None."""
+    size = n
+    for key in ("C1", "S2", "C3", "S4", "C5"):
+        window = 5 if key in _NB06_LENET_CONVS else 2
+        if size < window:
+            return key, size, window
+        size = size - 4 if window == 5 else (size - 2) // 2 + 1
+    return None
+
+
+def explain_lenet_too_small(fn, input_size=28, num_classes=10):
+    """'' when ``fn(input_size, num_classes)`` raises ValueError, as the statement asks for
+    an input too small for LeNet-5 (C5 no longer fits below 32 × 32); else the hint."""
+    misfit = _nb06_lenet_misfit(input_size)
+    key, size, window = misfit if misfit is not None else ("C5", 0, 5)
+    why = (
+        f"con input_size={input_size}, a {key} le llegan mapas de {size} × {size} y su "
+        f"{'kernel' if window == 5 else 'ventana'} de {window} × {window} ya no cabe"
+    )
+    call = f"lenet5_table({input_size}, {num_classes})"
+    try:
+        got = fn(input_size, num_classes)
+    except NotImplementedError:
+        raise
+    except ValueError:
+        return ""
+    except Exception as err:  # noqa: BLE001 - whatever the student's code raises
+        return _nb06_rule(
+            f"{call} lanza {_type(err).__name__}: {err}. Cuando la imagen es demasiado "
+            f'pequeña ({why}), el enunciado pide un ValueError: raise ValueError("...").'
+        )
+    shown = repr(got)
+    shown = shown if _n(shown) <= 120 else shown[:120] + "..."
+    return _nb06_rule(
+        f"{call} devuelve {shown}, pero {why}: esa red no existe. El enunciado pide lanzar un "
+        'ValueError en ese caso (raise ValueError("...")), no devolver una tabla.'
+    )
 
 
 _NB06_LENET_FORBIDDEN = (
@@ -546,19 +793,23 @@ _NB06_LENET_FORBIDDEN = (
     "Model",
     "BUILDERS",
 )
+_NB06_LENET_WHY = (
+    "aquí hay que calcular las formas y los parámetros con las fórmulas, no pedírselos a las "
+    "capas de la biblioteca."
+)
+
+
+def explain_lenet_rules(fn, name="lenet5_table"):
+    """The rule message when the code of ``fn`` uses the library's layers or models, or ''."""
+    return _nb06_forbidden(fn, _NB06_LENET_FORBIDDEN, name, _NB06_LENET_WHY)
 
 
 def hidden_lenet_table(fn, namespace=None, name="lenet5_table"):
-    """LeNet-5 on random input sizes (32-60) and numbers of classes, computed by hand."""
-    _nb06_forbid(
-        fn,
-        _NB06_LENET_FORBIDDEN,
-        name,
-        "aquí hay que calcular las formas y los parámetros con las fórmulas, no pedírselos "
-        "a las capas de la biblioteca.",
-    )
+    """LeNet-5 on random input sizes (32-60) and numbers of classes, computed by hand; a
+    ValueError when the input is too small for C5 (below 32)."""
+    _nb06_forbid(fn, _NB06_LENET_FORBIDDEN, name, _NB06_LENET_WHY)
     rng = _Rng()
-    cases = [(32, 10), (36, 10), (32, 2)]
+    cases = [(32, 10), (36, 10), (32, 2), (41, 4)]
     for _ in _irange(4):
         cases.append((rng.integers(32, 60), rng.integers(2, 30)))
     for n, nc in cases:
@@ -570,6 +821,10 @@ def hidden_lenet_table(fn, namespace=None, name="lenet5_table"):
         hint = explain_lenet_table(got, n, nc)
         if hint:
             _fail(f"{call}: {hint}")
+    for n in (28, 20, rng.integers(8, 31)):
+        hint = explain_lenet_too_small(fn, n, rng.integers(2, 30))
+        if hint:
+            _fail(hint)
 
 
 # --------------------------------------------------------------------------------------
@@ -593,13 +848,20 @@ def explain_inception(got, in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5,
     """Spanish hint for a wrong ``inception_out(...)`` result, or ''."""
     C, a, r3, b, r5, c, pp = in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj
     exp_out, exp_params = ref_inception(C, a, r3, b, r5, c, pp)
-    try:
-        out, params = got
-    except Exception:  # noqa: BLE001
-        return f"inception_out devuelve una tupla (canales, parámetros); has devuelto {got!r}."
-    out, params = _nb06_int(out), _nb06_int(params)
+    if _type(got) is not _tuple or _n(got) != 2:
+        named = " (una tupla con nombre no vale)" if "tuple" in _nb06_class_names(got) else ""
+        return _nb06_rule(
+            "inception_out devuelve una tupla de dos enteros, return (canales, parámetros)"
+            f"{named}; has devuelto {got!r}, de tipo {_type(got).__name__}."
+        )
+    out, params = _nb06_int(got[0]), _nb06_int(got[1])
     if out is None or params is None:
-        return f"Los dos valores deben ser enteros (int); has devuelto {got!r}."
+        floats = [v for v in got if _type(v).__name__ in ("float", "float64", "float32")]
+        why = " ¿Has dividido con / en vez de con //?" if floats else ""
+        return _nb06_rule(
+            f"Los dos valores son enteros (int o un entero de NumPy); has devuelto {got!r}, "
+            f"con tipos {_type(got[0]).__name__} y {_type(got[1]).__name__}.{why}"
+        )
     hints = []
     if out != exp_out:
         if out == a + r3 + b + r5 + c + pp:
@@ -656,14 +918,28 @@ def explain_inception(got, in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5,
     return " ".join(hints)
 
 
+_NB06_INCEPTION_FORBIDDEN = (
+    "Inception",
+    "count_params",
+    "output_shape",
+    "googlenet",
+    "profile",
+    "summary",
+    "Conv2D",
+)
+_NB06_INCEPTION_WHY = (
+    "aquí hay que contar con la fórmula D · (C · h · w + 1), no construir el bloque."
+)
+
+
+def explain_inception_rules(fn, name="inception_out"):
+    """The rule message when the code of ``fn`` builds the block with the library, or ''."""
+    return _nb06_forbidden(fn, _NB06_INCEPTION_FORBIDDEN, name, _NB06_INCEPTION_WHY)
+
+
 def hidden_inception(fn, namespace=None, name="inception_out"):
     """GoogLeNet's nine blocks (3a's 256 channels and 163,696 parameters) and random ones."""
-    _nb06_forbid(
-        fn,
-        ("Inception", "count_params", "output_shape", "googlenet", "profile", "summary", "Conv2D"),
-        name,
-        "aquí hay que contar con la fórmula D · (C · h · w + 1), no construir el bloque.",
-    )
+    _nb06_forbid(fn, _NB06_INCEPTION_FORBIDDEN, name, _NB06_INCEPTION_WHY)
     rng = _Rng()
     cases = [
         (192, 64, 96, 128, 16, 32, 32),  # 3a: 256 channels, 163,696 parameters
@@ -780,7 +1056,10 @@ def _nb06_block(rng, C, D, stride, identity):
 def explain_residual(got, x, main, shortcut=None):
     """Spanish hint for a wrong ``residual_forward(x, main, shortcut)`` result, or ''."""
     if _type(got) is not _np.ndarray:
-        return f"residual_forward debe devolver un np.ndarray, no {_type(got).__name__}."
+        return _nb06_rule(
+            f"residual_forward debe devolver un numpy.ndarray, no un objeto de tipo "
+            f"{_type(got).__name__}."
+        )
     x = _np.asarray(x, dtype=_np.float64)
     f = _np.asarray(main(x), dtype=_np.float64)
     skip = x if shortcut is None else _np.asarray(shortcut(x), dtype=_np.float64)
@@ -826,6 +1105,83 @@ def explain_residual(got, x, main, shortcut=None):
     return "La salida es y = ReLU(F(x) + x), o ReLU(F(x) + shortcut(x)) si hay shortcut."
 
 
+def _nb06_call(fn, args, name, namespace=None):
+    """The hidden tests' guard (``_call``, inputs must survive), with a residual block's words."""
+    try:
+        return _call(fn, args, name, namespace, forbid=False)
+    except _AssertionError as err:
+        if "ha modificado" in _str(err):
+            _fail(
+                _nb06_rule(
+                    f"{name} ha modificado x en el sitio (con x += ..., x[...] = ... o "
+                    "np.maximum(x, 0, out=x), por ejemplo): el enunciado pide no cambiar x y "
+                    "devolver un array nuevo, como np.maximum(main(x) + atajo, 0)."
+                )
+            )
+        raise
+
+
+def check_residual_rules(fn, args, namespace=None, shape=None):
+    """``fn(*args)`` under the rules of residual_forward; its result.
+
+    The hidden tests' rules: ``x`` not modified in place, the result exactly a
+    ``numpy.ndarray`` of float dtype, of ``shape`` when given. A broken rule raises
+    AssertionError in Spanish that names it.
+    """
+    got = check_rules(
+        fn, args, "residual_forward", namespace, caller=_nb06_call, float_result=False
+    )
+    if _type(got) is not _np.ndarray:
+        raise _AssertionError(
+            _nb06_rule(
+                f"residual_forward debe devolver un numpy.ndarray, no un objeto de tipo "
+                f"{_type(got).__name__}: np.maximum(main(x) + atajo, 0) ya lo es (no lo "
+                "conviertas con .tolist() ni lo metas en otra clase)."
+            )
+        )
+    if got.dtype.kind != "f":
+        raise _AssertionError(
+            _nb06_rule(
+                f"residual_forward debe devolver un array de tipo float (su dtype es "
+                f"{got.dtype}): F(x) + atajo ya lo es; no lo conviertas con .astype(...)."
+            )
+        )
+    if shape is not None and _tuple(got.shape) != _tuple(shape):
+        raise _AssertionError(
+            f"residual_forward devolvió forma {_tuple(got.shape)}; se esperaba "
+            f"{_tuple(shape)}, la de F(x)."
+        )
+    return got
+
+
+def explain_residual_error(err, x, main, shortcut=None):
+    """Spanish hint for an exception raised by ``residual_forward(x, main, shortcut)``."""
+    text = _str(err)
+    head = f"residual_forward falla con {_type(err).__name__}: {text}\n"
+    if shortcut is None and "NoneType" in text and "callable" in text:
+        return head + (
+            "Con shortcut=None el atajo es la identidad: se suma x. Llama a shortcut(x) solo "
+            "cuando shortcut no es None."
+        )
+    if "broadcast" in text:
+        try:
+            f_shape = _tuple(_np.shape(main(x)))
+            s_shape = _tuple(_np.shape(x if shortcut is None else shortcut(x)))
+        except Exception:  # noqa: BLE001 - the branches are the test's, but be safe
+            f_shape = s_shape = None
+        x_shape = _tuple(_np.shape(x))
+        if shortcut is not None and f_shape is not None and f_shape != x_shape:
+            return head + (
+                f"F(x) tiene forma {f_shape} y x, {x_shape}: no se pueden sumar. Con un atajo "
+                f"de proyección se suma shortcut(x), de forma {s_shape}, no x."
+            )
+        return head + (
+            f"Las dos cosas que sumas no tienen la misma forma: F(x) es {f_shape} y el atajo "
+            f"(x, o shortcut(x) si hay shortcut), {s_shape}."
+        )
+    return head + "Mira la línea de tu código que lanza el error (en la traza, más arriba)."
+
+
 def hidden_residual(fn, namespace=None, name="residual_forward"):
     """Identity and projection shortcuts (channels and stride), branches in plain Python."""
     rng = _Rng()
@@ -852,7 +1208,7 @@ def hidden_residual(fn, namespace=None, name="residual_forward"):
         )
         xa = _np.array(x, dtype=_np.float64)
         try:
-            got = _call(fn, (xa,) + args[1:], name, namespace, forbid=False)
+            got = _nb06_call(fn, (xa,) + args[1:], name, namespace)
         except _AssertionError:
             raise
         except Exception as err:  # noqa: BLE001

@@ -232,15 +232,24 @@ nb.md(
       en la primera);
     * con `pool=True` cada grupo termina en `MaxPool2D(2)`, que divide el alto y el ancho
       entre 2 (redondeando hacia abajo); con `pool=False` no hay POOL;
-    * con $N = 0$ cada grupo es solo un POOL y los canales siguen siendo $C$;
+    * con $N = 0$ cada grupo es solo un POOL y los canales siguen siendo $C$; con $M = 0$ no
+      hay ningún grupo;
     * después de los grupos, `Flatten()`;
     * cada FC oculta es `Dense(entradas, hidden)` seguida de `ReLU()`, y la última es
       `Dense(entradas, num_classes)`, sin ReLU.
 
     Para saber cuántas entradas tiene la primera FC, cuenta los canales y el tamaño que salen
     del último grupo o pregúntaselo a lo que llevas construido:
-    `Sequential(*capas).output_shape(in_shape)`. Usa los valores por defecto de `Conv2D` y
-    `Dense` (con sesgo).
+    `Sequential(*capas).output_shape(in_shape)` devuelve una **tupla**, la forma de la salida
+    de una imagen (sin el eje del lote); tras el `Flatten` es `(entradas,)`. `Dense` necesita
+    el número, un `int`: `Sequential(*capas).output_shape(in_shape)[0]`. Usa los valores por
+    defecto de `Conv2D` y `Dense` (con sesgo).
+
+    Devuelve el `Sequential` (no una lista de capas): con un lote de forma
+    `(lote, C, H, W)`, la red da `(lote, num_classes)`. El test, como los tests ocultos, usa
+    imágenes no cuadradas, casos con $N$, $M$ o $K$ iguales a 0, `pool=False` y otros valores
+    de `channels`, `hidden` y `num_classes`, y llama a la función con los argumentos en el
+    orden de arriba (`pool` es el quinto).
     """,
     concepts=["A2"],
 )
@@ -273,33 +282,38 @@ nb.solution(
 
 nb.tests(
     r'''
-    """Comprueba build_pattern con N = 2, M = 2, K = 1 y con dos casos extremos del patrón."""
-    try:
-        net2 = build_pattern((1, 16, 16), N=2, M=2, K=1)
-    except ValueError as err:
-        raise AssertionError(
-            f"build_pattern((1, 16, 16), N=2, M=2, K=1) falla con ValueError: {err}\n"
-            "¿Cuántos POOL pones? Uno al final de cada grupo (M = 2), no uno por CONV: "
-            "con 2 POOL la imagen pasa de 16 × 16 a 4 × 4."
-        ) from None
-    hint = checks.explain_pattern(net2, (1, 16, 16), 2, 2, 1)
-    assert not hint, hint
-    out = net2(np.zeros((2, 1, 16, 16), dtype=np.float32))
-    assert isinstance(out, np.ndarray) and out.shape == (2, 10), (
-        "Para un lote de 2 imágenes la salida debe tener forma (2, 10): una fila de 10 "
-        f"puntuaciones por imagen; es {getattr(out, 'shape', type(out).__name__)}."
-    )
-    linear = build_pattern((1, 8, 8), N=0, M=0, K=0)
-    hint = checks.explain_pattern(linear, (1, 8, 8), 0, 0, 0)
-    assert not hint, hint
-    assert linear.count_params() == 650, (
-        "El modelo lineal sobre 1 × 8 × 8 es Flatten y Dense(64, 10): 10 · (64 + 1) = 650 "
-        f"parámetros; el tuyo tiene {linear.count_params()}."
-    )
-    no_pool = build_pattern((3, 6, 5), N=1, M=1, K=0, pool=False)
-    hint = checks.explain_pattern(no_pool, (3, 6, 5), 1, 1, 0, pool=False)
-    assert not hint, hint
-    print("¡Bien!", notation(net2))
+    """Comprueba build_pattern con N = 3, M = 2, K = 1, con casos extremos y otros valores."""
+    with checks.exercise(globals(), "build_pattern"):
+        cases = [  # (in_shape, N, M, K, pool, channels, hidden, num_classes)
+            ((1, 13, 10), 3, 2, 1, True, 5, 7, 4),
+            ((3, 12, 9), 0, 2, 1, True, 4, 6, 5),  # N = 0: cada grupo es solo un POOL
+            ((2, 7, 8), 3, 0, 2, True, 6, 5, 3),  # M = 0: ningún grupo, ni CONV ni POOL
+            ((3, 6, 5), 1, 1, 0, False, 4, 9, 2),  # sin POOL
+        ]
+        nets = []
+        for in_shape, N, M, K, pool, channels, hidden, num_classes in cases:
+            kwargs = dict(channels=channels, hidden=hidden, num_classes=num_classes)
+            try:
+                net = build_pattern(in_shape, N, M, K, pool, **kwargs)
+            except (TypeError, ValueError) as err:
+                raise AssertionError(
+                    checks.explain_pattern_error(err, in_shape, N, M, K, pool, **kwargs)
+                ) from err
+            hint = checks.explain_pattern(net, in_shape, N, M, K, pool, **kwargs)
+            assert not hint, hint
+            out = net(np.zeros((2, *in_shape), dtype=np.float32))
+            assert isinstance(out, np.ndarray) and out.shape == (2, num_classes), (
+                f"Para un lote de 2 imágenes la salida debe tener forma (2, {num_classes}): una "
+                f"fila de num_classes puntuaciones por imagen; es "
+                f"{getattr(out, 'shape', type(out).__name__)}."
+            )
+            nets.append(net)
+        linear = build_pattern((1, 9, 7), N=0, M=0, K=0)  # con los valores por defecto
+        hint = checks.explain_pattern(linear, (1, 9, 7), 0, 0, 0)
+        assert not hint, (
+            "Con los valores por defecto (channels=8, hidden=32, num_classes=10): " + hint
+        )
+        print("¡Bien!", notation(nets[0]))
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
@@ -321,18 +335,20 @@ nb.md(
     >
     > - $\mathtt{INPUT} \to \mathtt{FC}$, básicamente un modelo lineal ($N = M = K = 0$).
     > - $\mathtt{INPUT} \to [\mathtt{FC} \to \mathtt{ReLU}] * K \to \mathtt{FC}$, es decir, un
-    >   K-layer MLP.
+    >   *K-layer MLP* [un MLP de $K$ capas ocultas].
     > - $\mathtt{INPUT} \to \mathtt{CONV} \to \mathtt{ReLU} \to \mathtt{FC}$.
     > - $\mathtt{INPUT} \to [\mathtt{CONV} \to \mathtt{ReLU} \to \mathtt{POOL}] * 2 \to
     >   \mathtt{FC} \to \mathtt{ReLU} \to \mathtt{FC}$.
     > - $\mathtt{INPUT} \to [[\mathtt{CONV} \to \mathtt{ReLU}] * 2 \to \mathtt{POOL}] * 3 \to
     >   [\mathtt{FC} \to \mathtt{ReLU}] * 2 \to \mathtt{FC}$.
 
-    (Un *MLP*, *multilayer perceptron*, es una red de capas FC: la de la segunda línea tiene
-    $K$ capas ocultas.) Las construimos con tu `build_pattern` para los dígitos de
-    $1 \times 32 \times 32$ y contamos sus parámetros y sus multiplicaciones por imagen
-    (`macs`, *multiply-accumulate*: una multiplicación y una suma por cada peso y posición,
-    $D \cdot H_o \cdot W_o \cdot C \cdot h \cdot w$ en una CONV y entradas · salidas en una FC).
+    (Un *MLP*, *multilayer perceptron* o perceptrón multicapa, es una red de capas FC. El tema
+    deja el nombre en inglés: *K-layer* es «de $K$ capas», y cuenta las ocultas; con la de
+    salida, la red de la segunda línea tiene $K + 1$ capas FC.) Las construimos con tu
+    `build_pattern` para los dígitos de $1 \times 32 \times 32$ y contamos sus parámetros y sus
+    multiplicaciones por imagen (`macs`, *multiply-accumulate*: una multiplicación y una suma
+    por cada peso y posición, $D \cdot H_o \cdot W_o \cdot C \cdot h \cdot w$ en una CONV y
+    entradas · salidas en una FC).
     """,
     concepts=["A3"],
 )
@@ -427,20 +443,28 @@ nb.md(
     r"""
     ✏️ **Ejercicio 2 (2 puntos).** Escribe `lenet5_table(input_size=32, num_classes=10)`: la
     LeNet-5 de la tabla sobre imágenes de `(1, input_size, input_size)` con `num_classes`
-    salidas, calculada a mano. Devuelve un diccionario con las claves `"C1"`, `"S2"`, `"C3"`,
-    `"S4"`, `"C5"`, `"F6"` y `"OUTPUT"`, y como valor de cada una la tupla
+    salidas, calculada a mano. Devuelve un diccionario (`dict`) con las claves `"C1"`, `"S2"`,
+    `"C3"`, `"S4"`, `"C5"`, `"F6"` y `"OUTPUT"`, y como valor de cada una la tupla
     `(forma de la salida, número de parámetros)`:
 
-    * la forma es una tupla de enteros, `(C, H, W)` en las capas CONV y POOL, y
+    * la forma es una tupla de enteros: `(C, H, W)` en las capas CONV y POOL (también en C5,
+      que es una convolución aunque con `input_size=32` dé mapas de $1 \times 1$), y
       `(salidas,)` en las FC;
-    * una CONV tiene $D \cdot (C \cdot h \cdot w + 1)$ parámetros (pesos y sesgos), una FC
+    * el número de parámetros es un entero (`int`, no `float`: si divides, con `//`); una CONV
+      tiene $D \cdot (C \cdot h \cdot w + 1)$ (pesos y sesgos), una FC
       $\text{salidas} \cdot (\text{entradas} + 1)$ y un POOL, 0;
     * F6 recibe la salida de C5 aplanada: $120 \cdot H_o \cdot W_o$ valores (con
       `input_size=32`, $120 \cdot 1 \cdot 1$);
-    * con tamaños impares el pooling redondea hacia abajo (33 → C1 29 → S2 14).
+    * con tamaños impares el pooling redondea hacia abajo (33 → C1 29 → S2 14);
+    * si la imagen es tan pequeña que alguna capa ya no cabe, esa red no existe: lanza un
+      `ValueError` (`raise ValueError("...")`). Pasa con cualquier `input_size` menor que 32:
+      con 28, por ejemplo, S4 da mapas de $4 \times 4$ y el filtro $5 \times 5$ de C5 no cabe.
 
     Por ejemplo, `lenet5_table()["C1"]` es `((6, 28, 28), 156)`. Calcúlalo con las fórmulas:
-    no construyas las capas ni uses `architectures.lenet5`.
+    no construyas capas (`Conv2D`, `Dense`, `Model`) ni uses los modelos de la biblioteca
+    (`architectures.lenet5`, `BUILDERS`, `compare`) ni sus métodos `output_shape`,
+    `count_params`, `macs`, `profile` o `summary`. El test lo comprueba y prueba, como los
+    tests ocultos, otros valores de `input_size` y `num_classes`.
     """,
     concepts=["A4"],
 )
@@ -462,6 +486,8 @@ nb.solution(
         n3 = conv(n2)
         n4 = pool(n3)
         n5 = conv(n4)
+        if n5 < 1:  # the sizes only shrink: if C5 fits, every earlier layer fits too
+            raise ValueError(f"input_size={input_size}: C5 no cabe (S4 da {n4} x {n4})")
         return {
             "C1": ((6, n1, n1), 6 * (1 * 5 * 5 + 1)),
             "S2": ((6, n2, n2), 0),
@@ -479,26 +505,34 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba lenet5_table contra la LeNet-5 de la biblioteca (1 × 32 × 32) y con 2 clases."""
-    table = lenet5_table()
-    hint = checks.explain_lenet_table(table, 32, 10)
-    assert not hint, hint
-    library = {row.name: row for row in architectures.lenet5().profile()}
-    for key, name in {
-        "C1": "conv1",
-        "S2": "pool1",
-        "C3": "conv2",
-        "S4": "pool2",
-        "C5": "conv3",
-        "F6": "fc1",
-        "OUTPUT": "fc2",
-    }.items():
-        expected = (library[name].output_shape, library[name].params)
-        assert table[key] == expected, f"{key}: la biblioteca da {expected}; tú, {table[key]}."
-    hint = checks.explain_lenet_table(lenet5_table(32, 2), 32, 2)
-    assert not hint, "Con num_classes=2: " + hint
-    total = sum(params for _, params in table.values())
-    print(f"¡Bien! LeNet-5 tiene {spaced(total)} parámetros.")
+    """Comprueba lenet5_table con la biblioteca (1 × 32 × 32), otros tamaños y uno que no cabe."""
+    with checks.exercise(globals(), "lenet5_table"):
+        hint = checks.explain_lenet_rules(lenet5_table)
+        assert not hint, hint
+        table = lenet5_table()
+        hint = checks.explain_lenet_table(table, 32, 10)
+        assert not hint, hint
+        library = {row.name: row for row in architectures.lenet5().profile()}
+        for key, name in {
+            "C1": "conv1",
+            "S2": "pool1",
+            "C3": "conv2",
+            "S4": "pool2",
+            "C5": "conv3",
+            "F6": "fc1",
+            "OUTPUT": "fc2",
+        }.items():
+            expected = (library[name].output_shape, library[name].params)
+            assert table[key] == expected, f"{key}: la biblioteca da {expected}; tú, {table[key]}."
+        for input_size, num_classes in ((41, 4), (33, 2)):
+            got = lenet5_table(input_size, num_classes)
+            hint = checks.explain_lenet_table(got, input_size, num_classes)
+            assert not hint, f"Con input_size={input_size} y num_classes={num_classes}: {hint}"
+        for input_size in (28, 20):  # C5 ya no cabe
+            hint = checks.explain_lenet_too_small(lenet5_table, input_size)
+            assert not hint, hint
+        total = sum(params for _, params in table.values())
+        print(f"¡Bien! LeNet-5 tiene {spaced(total)} parámetros.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
@@ -521,7 +555,7 @@ nb.md(
 nb.code(
     """
     lenet = architectures.lenet5()
-    print(lenet.summary())
+    print(lenet.summary(thousands=" "))  # 61 706: espacios, como en el resto del cuaderno
     """,
     concepts=["A4"],
 )
@@ -746,8 +780,8 @@ nb.code(
 
     build("lenet5")
     alexnet = build("alexnet")
-    print(lenet.summary(), "\n")
-    print(alexnet.summary())
+    print(lenet.summary(thousands=" "), "\n")
+    print(alexnet.summary(thousands=" "))
     ''',
     concepts=["A5"],
 )
@@ -844,7 +878,7 @@ nb.code(
 nb.code(
     """
     vgg16 = build("vgg16")
-    print(vgg16.summary())
+    print(vgg16.summary(thousands=" "))
     """,
     concepts=["A6"],
 )
@@ -991,10 +1025,15 @@ nb.md(
     la tupla `(canales de salida, parámetros)` de un bloque inception con esos números de
     filtros, contando los pesos **y los sesgos** de sus 6 convoluciones (el max pooling no
     tiene parámetros). Calcúlalo con la fórmula $D \cdot (C \cdot h \cdot w + 1)$, con $C$ los
-    canales que llegan a cada convolución; no construyas el bloque.
+    canales que llegan a cada convolución; no construyas el bloque: ni `Inception`, ni
+    `Conv2D`, ni `architectures.googlenet`, ni sus métodos `output_shape`, `count_params`,
+    `profile` o `summary`.
 
-    Por ejemplo, el bloque 3a de GoogLeNet, `inception_out(192, 64, 96, 128, 16, 32, 32)`, es
-    `(256, 163696)`.
+    Devuelve exactamente una tupla de dos enteros, `return (canales, parámetros)`: no una
+    lista ni una tupla con nombre, y enteros (`int`), no `float`. Por ejemplo, el bloque 3a de
+    GoogLeNet, `inception_out(192, 64, 96, 128, 16, 32, 32)`, es `(256, 163696)`. El test lo
+    comprueba con un bloque pequeño, con el 3a y con el 4a; los tests ocultos, con otros
+    bloques de GoogLeNet y con números al azar.
     """,
     concepts=["A7"],
 )
@@ -1026,22 +1065,22 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba inception_out con el bloque 3a de GoogLeNet y con el bloque 4a de la biblioteca."""
-    got = inception_out(192, 64, 96, 128, 16, 32, 32)
-    hint = checks.explain_inception(got, 192, 64, 96, 128, 16, 32, 32)
-    assert not hint, (
-        "El bloque 3a, inception_out(192, 64, 96, 128, 16, 32, 32), es (256, 163696); "
-        f"recibido {got!r}. {hint}"
-    )
-    assert isinstance(got, tuple), (
-        f"Devuelve una tupla (canales, parámetros), no {type(got).__name__}."
-    )
-    block = Inception(480, 192, 96, 208, 16, 48, 64)  # el bloque 4a
-    expected = (block.output_shape((480, 14, 14))[0], block.count_params())
-    got = inception_out(480, 192, 96, 208, 16, 48, 64)
-    hint = checks.explain_inception(got, 480, 192, 96, 208, 16, 48, 64)
-    assert got == expected, f"El bloque 4a de la biblioteca da {expected}; recibido {got!r}. {hint}"
-    print(f"¡Bien! El bloque 3a da 256 canales con {spaced(163696)} parámetros.")
+    """Comprueba inception_out con un bloque pequeño, con el 3a de GoogLeNet y con el 4a."""
+    with checks.exercise(globals(), "inception_out"):
+        hint = checks.explain_inception_rules(inception_out)
+        assert not hint, hint
+        block = Inception(480, 192, 96, 208, 16, 48, 64)  # el bloque 4a, de la biblioteca
+        for args, expected in (
+            ((12, 4, 6, 8, 2, 3, 5), (20, 814)),  # todos los números distintos
+            ((192, 64, 96, 128, 16, 32, 32), (256, 163696)),  # el bloque 3a
+            ((480, 192, 96, 208, 16, 48, 64), (block.out_channels, block.count_params())),
+        ):
+            got = inception_out(*args)
+            hint = checks.explain_inception(got, *args)
+            assert not hint and got == expected, (
+                f"{hint}\\nCon inception_out{args}: se esperaba {expected}; has devuelto {got!r}."
+            ).strip()
+        print(f"¡Bien! El bloque 3a da 256 canales con {spaced(163696)} parámetros.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
@@ -1143,8 +1182,14 @@ nb.md(
     rama $F$ y `shortcut` el atajo, dos funciones (o capas) que reciben y devuelven arrays. Si
     `shortcut` es `None`, el atajo es la identidad:
     $\mathbf{y} = \mathrm{ReLU}(F(\mathbf{x}) + \mathbf{x})$; si no,
-    $\mathbf{y} = \mathrm{ReLU}(F(\mathbf{x}) + \mathrm{shortcut}(\mathbf{x}))$. Devuelve un
-    array nuevo (no modifiques `x`); la ReLU es `np.maximum(·, 0)`.
+    $\mathbf{y} = \mathrm{ReLU}(F(\mathbf{x}) + \mathrm{shortcut}(\mathbf{x}))$. La ReLU es
+    `np.maximum(·, 0)`.
+
+    Pasa a `main` y a `shortcut` el propio `x` (un `np.ndarray`) y devuelve un array nuevo de
+    NumPy (`np.ndarray`, de tipo float) con la forma de $F(\mathbf{x})$, sin modificar `x`
+    (nada de `x += ...`). El test lo comprueba con un atajo identidad, con un atajo de
+    proyección que no cambia la forma y con un bloque de la biblioteca que sí la cambia; los
+    tests ocultos, con otras formas, otros canales y stride 2.
     """,
     concepts=["A8"],
 )
@@ -1164,46 +1209,60 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba residual_forward con un atajo identidad y con un bloque con convolución 1 × 1."""
-    x = np.array([[[[1.0, -2.0], [3.0, -0.5]]]])  # (1, 1, 2, 2)
+    """Comprueba residual_forward con un atajo identidad y con dos atajos de proyección."""
+    with checks.exercise(globals(), "residual_forward"):
+        x = np.array(
+            [[[[1.0, -2.0, 0.5], [3.0, -0.5, 2.0]]], [[[-1.0, 0.0, 4.0], [0.25, 1.5, -3.0]]]]
+        )  # (2, 1, 2, 3)
 
+        def F(a):  # una rama F sencilla, para hacerlo a mano
+            return -2.0 * a + 1.0
 
-    def F(a):  # una rama F sencilla, para hacerlo a mano
-        return -2.0 * a + 1.0
+        try:
+            y = checks.check_residual_rules(residual_forward, (x, F), globals())
+        except (TypeError, ValueError) as err:
+            raise AssertionError(checks.explain_residual_error(err, x, F)) from err
+        expected = np.array(  # ReLU(-2x + 1 + x) = ReLU(1 - x)
+            [[[[0.0, 3.0, 0.5], [0.0, 1.5, 0.0]]], [[[2.0, 1.0, 0.0], [0.75, 0.0, 4.0]]]]
+        )
+        checks.assert_close(
+            y,
+            expected,
+            hint=lambda: checks.explain_residual(y, x, F),
+            context="Con F(x) = -2x + 1 y el atajo identidad: y = ReLU(F(x) + x) = ReLU(1 - x).",
+        )
 
+        def G(a):  # un atajo de proyección que no cambia la forma
+            return 3.0 * a
 
-    y = residual_forward(x, F)  # ReLU(-2x + 1 + x) = ReLU(1 - x)
-    expected = np.array([[[[0.0, 3.0], [0.0, 1.5]]]])
-    assert isinstance(y, np.ndarray), (
-        f"residual_forward debe devolver un np.ndarray, no {type(y).__name__}."
-    )
-    np.testing.assert_allclose(
-        y,
-        expected,
-        err_msg=f"Con F(x) = -2x + 1 y el atajo identidad: esperado {expected.ravel()}, "
-        f"recibido {np.ravel(y)}. {checks.explain_residual(y, x, F)}",
-    )
-    assert x.ravel().tolist() == [1.0, -2.0, 3.0, -0.5], (
-        "residual_forward ha modificado x: escribe el resultado en un array nuevo."
-    )
-    block = ResidualBlock(2, 4, stride=2).eval()  # atajo: convolución 1 x 1 con stride 2
-    xb = rng.normal(size=(2, 2, 6, 6)).astype(np.float32)
-    try:
-        yb = residual_forward(xb, block.main, block.shortcut)
-    except ValueError as err:
-        raise AssertionError(
-            f"residual_forward falla con ValueError: {err}. Con un atajo de proyección se suma "
-            "shortcut(x), de forma (2, 4, 3, 3), no x, de forma (2, 2, 6, 6)."
-        ) from None
-    np.testing.assert_allclose(
-        yb,
-        block(xb),
-        rtol=1e-5,
-        atol=1e-5,
-        err_msg="No coincide con ResidualBlock(2, 4, stride=2). "
-        f"{checks.explain_residual(yb, xb, block.main, block.shortcut)}",
-    )
-    print("¡Bien! Tu bloque residual coincide con el de la biblioteca:", xb.shape, "->", yb.shape)
+        y = checks.check_residual_rules(residual_forward, (x, F, G), globals())
+        expected = np.array(  # ReLU(-2x + 1 + 3x) = ReLU(1 + x)
+            [[[[2.0, 0.0, 1.5], [4.0, 0.5, 3.0]]], [[[0.0, 1.0, 5.0], [1.25, 2.5, 0.0]]]]
+        )
+        checks.assert_close(
+            y,
+            expected,
+            hint=lambda: checks.explain_residual(y, x, F, G),
+            context="Con F(x) = -2x + 1 y shortcut(x) = 3x: y = ReLU(F(x) + 3x) = ReLU(1 + x).",
+        )
+        block = ResidualBlock(3, 4, stride=2).eval()  # atajo: convolución 1 x 1 con stride 2
+        xb = rng.normal(size=(2, 3, 7, 5)).astype(np.float32)
+        args = (xb, block.main, block.shortcut)
+        try:
+            yb = checks.check_residual_rules(residual_forward, args, globals())
+        except (TypeError, ValueError) as err:
+            raise AssertionError(checks.explain_residual_error(err, *args)) from err
+        checks.assert_close(
+            yb,
+            block(xb),
+            rtol=1e-5,
+            atol=1e-5,
+            hint=lambda: checks.explain_residual(yb, *args),
+            context="Con ResidualBlock(3, 4, stride=2): x (2, 3, 7, 5) y F(x) (2, 4, 4, 3).",
+        )
+        print(
+            "¡Bien! Tu bloque residual coincide con el de la biblioteca:", xb.shape, "->", yb.shape
+        )
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
