@@ -776,8 +776,8 @@ def _where_es(g: A.Geometry, step: int) -> str:
     )
     out = "o[" + ", ".join(str(v) for v in w.out_index) + "]"
     return (
-        f"Paso {step + 1} de {g.n_steps}: la ventana empieza en {at} de la entrada "
-        f"con padding y produce {out}."
+        f"Posición t = {step} (de 0 a {g.n_steps - 1}): la ventana empieza en {at} de la "
+        f"entrada con padding y produce {out}."
     )
 
 
@@ -843,7 +843,7 @@ def conv_arithmetic_explorer(
         "padding": _int_slider(ipw, "padding p", padding, 0, max(3, padding)),
         "stride": _int_slider(ipw, "stride s", stride, 1, max(4, stride)),
         "dilation": _int_slider(ipw, "dilatación d", dilation, 1, max(3, dilation)),
-        "paso": _int_slider(ipw, "paso", 0, 0, 0),
+        "paso": _int_slider(ipw, "posición t", 0, 0, 0),
     }
     panel = ipw.Image(format="png")
     label = ipw.HTML()
@@ -899,7 +899,7 @@ def pool_arithmetic_explorer(x=None, kernel_size: int = 2, stride=None, mode="ma
     sliders = {
         "kernel_size": _int_slider(ipw, "ventana", kernel_size, 1, biggest),
         "stride": _int_slider(ipw, "stride s", kernel_size if stride is None else stride, 1, 4),
-        "paso": _int_slider(ipw, "paso", 0, 0, 0),
+        "paso": _int_slider(ipw, "posición t", 0, 0, 0),
     }
     dropdown = ipw.Dropdown(
         options=[("máx", "max"), ("media", "avg"), ("mín", "min")],
@@ -955,7 +955,7 @@ def sweep_explorer(x, u, padding=0, stride=1):
     cell = 0.42  # inches per grid cell
     figsize = (cell * (Wp + kw + Wo) + 1.2, cell * scene.height + 0.7)
     fig = _PngFigure(figsize, ncols=3, width_ratios=[Wp, max(kw, 1.5), max(Wo, 1.5)])
-    sliders = {"paso": _int_slider(ipw, "posición", 0, 0, max(g.n_steps - 1, 0))}
+    sliders = {"paso": _int_slider(ipw, "posición t", 0, 0, max(g.n_steps - 1, 0))}
     panel = ipw.Image(format="png")
     label = ipw.HTML()
 

@@ -170,7 +170,7 @@ def structure_problems(name: str, prefix: str, exercises: dict[str, int]) -> lis
         out.append("the first cell is not the goals cell")
     if setup.get("grade_id") != f"{prefix}-setup" or not setup.get("locked"):
         out.append("the second cell is not the locked setup cell")
-    if "import cnncourse._grading as checks  # pistas de los tests" not in cells[1].source:
+    if "import cnncourse._grading as checks" not in cells[1].source:
         out.append("the setup cell does not import the checks")
     if last.get("grade_id") != f"{prefix}-md-summary" or not cells[-1].source.startswith(
         "## Resumen"

@@ -296,6 +296,15 @@ HINTS = {  # (exercise, variant): (source, phrases, the message's first words or
         ["np.unravel_index necesita la forma de la ventana", "window.shape"],
         "Has pasado la posición del máximo",
     ),
+    # right for 2 x 2 windows: only the numerical-gradient case (3 x 3, stride 2) catches it
+    ("maxpool_backward", "window_size_fixed_at_2"): (
+        _src(_BACKWARD_LOOP).replace(
+            "window = x[j * s:j * s + k, i * s:i * s + k]",
+            "window = x[j * s:j * s + 2, i * s:i * s + 2]",
+        ),
+        ["Tus ventanas miden siempre 2 × 2", "kernel_size=3", "gradiente numérico"],
+        "Tus ventanas miden siempre 2 × 2",
+    ),
     ("maxpool_backward", "window_origin_forgotten"): (
         _src(_BACKWARD_LOOP).replace("dx[j * s + n, i * s + m]", "dx[n, m]"),
         ["sin sumarle dónde empieza la ventana"],
@@ -617,6 +626,91 @@ def test_unravel_index_hint_needs_the_window_shape():
     assert checks.explain_maxpool_backward(right, dout, x) == ""
 
 
+def _numeric_case():
+    """The numerical-gradient case of the visible test of maxpool_backward, rebuilt."""
+    gen = np.random.default_rng(5)
+    x = gen.permutation(99).reshape(9, 11) / 10
+    dout = gen.normal(size=(4, 5))
+    eps = 1e-6
+    numeric = np.zeros(x.shape)
+    for r, c in np.ndindex(*x.shape):
+        e = np.zeros(x.shape)
+        e[r, c] = eps
+        up = np.sum(dout * cnncourse.pool2d(x + e, 3, 2))
+        down = np.sum(dout * cnncourse.pool2d(x - e, 3, 2))
+        numeric[r, c] = (up - down) / (2 * eps)
+    return x, dout, numeric
+
+
+def test_numeric_case_is_the_one_in_the_visible_test():
+    nb = load(NAME)
+    test = nb.cells[index_of(nb, "maxpool_backward") + 1].source
+    for line in (
+        "gen = np.random.default_rng(5)",
+        "x4 = gen.permutation(99).reshape(9, 11) / 10",
+        "d4 = gen.normal(size=(4, 5))",
+        "eps = 1e-6",
+        "numeric[r, c] = (up - down) / (2 * eps)",
+        "checks.explain_maxpool_numeric(dx4, numeric, d4, x4, 3, 2)",
+    ):
+        assert line in test, line
+    assert "pool2d_backward" not in test, "the last case compares with finite differences"
+
+
+def test_numeric_gradient_of_the_visible_case_is_the_exact_one():
+    """No ties (99 distinct values 0.1 apart), so the central differences give the exact
+    gradient, overlapping windows included (some entry is the maximum of several)."""
+    x, dout, numeric = _numeric_case()
+    assert len(np.unique(x)) == x.size
+    exact = cnncourse.pool2d_backward(dout, x, 3, 2)
+    np.testing.assert_allclose(numeric, exact, rtol=1e-5, atol=1e-8)
+    wins = cnncourse.pool2d_backward(np.ones((4, 5)), x, 3, 2)
+    assert wins.max() >= 2, "the case checks the sum over overlapping windows"
+
+
+def test_numeric_gradient_at_a_tie_halves_each_entry():
+    """The notebook's claim: at the 4-way tie of the 4 x 4 example (dout 4 there) the
+    central difference gives 2 to each tied entry, 8 in all."""
+    x = np.array([[1, 3, 5, 6], [2, 9, 7, 8], [0, 0, 1, 1], [0, 4, 1, 1]], dtype=float)
+    dout = np.array([[1.0, 2.0], [3.0, 4.0]])
+    eps = 1e-6
+    numeric = np.zeros(x.shape)
+    for r, c in np.ndindex(*x.shape):
+        e = np.zeros(x.shape)
+        e[r, c] = eps
+        up, down = (np.sum(dout * cnncourse.pool2d(x + d, 2)) for d in (e, -e))
+        numeric[r, c] = (up - down) / (2 * eps)
+    np.testing.assert_allclose(numeric[2:, 2:], 2.0)
+    exact = cnncourse.pool2d_backward(dout, x, 2)
+    np.testing.assert_allclose(numeric[:2], exact[:2], atol=1e-8)
+    np.testing.assert_allclose(numeric[2:, :2], exact[2:, :2], atol=1e-8)
+    assert exact[2:, 2:].tolist() == [[4.0, 0.0], [0.0, 0.0]]
+
+
+def test_explain_maxpool_numeric():
+    x, dout, numeric = _numeric_case()
+    exact = cnncourse.pool2d_backward(dout, x, 3, 2)
+    assert checks.explain_maxpool_numeric(exact, numeric, dout, x, 3, 2) == ""
+    # an entry that is the maximum of no window, given a gradient
+    r, c = map(int, np.argwhere(exact == 0)[0])
+    wrong = exact.copy()
+    wrong[r, c] = 0.5
+    why = checks.explain_maxpool_numeric(wrong, numeric, dout, x, 3, 2)
+    assert why.startswith(f"x[{r}, {c}] = ") and "no es el máximo de ninguna ventana" in why
+    # an entry that is the maximum of several windows, given one of their gradients only
+    wins = cnncourse.pool2d_backward(np.ones((4, 5)), x, 3, 2)
+    r, c = map(int, np.argwhere(wins >= 2)[0])
+    wrong = exact.copy()
+    wrong[r, c] = 0.0
+    why = checks.explain_maxpool_numeric(wrong, numeric, dout, x, 3, 2)
+    assert "es el máximo de las ventanas" in why and "la suma de sus dout" in why, why
+    assert f"tu dx[{r}, {c}] vale 0" in why
+    # a classic mistake is named first: windows of 2 x 2 whatever kernel_size
+    k2 = _define(HINTS[("maxpool_backward", "window_size_fixed_at_2")][0])["maxpool_backward"]
+    why = checks.explain_maxpool_numeric(k2(dout, x, 3, 2), numeric, dout, x, 3, 2)
+    assert why.startswith("Tus ventanas miden siempre 2 × 2"), why
+
+
 def _statement(grade_id: str) -> str:
     nb = load(NAME)
     k = index_of(nb, grade_id) - 1
@@ -629,7 +723,8 @@ def _statement(grade_id: str) -> str:
 def test_the_statement_says_every_rule(grade_id):
     text = _statement(grade_id)
     for phrase in (
-        "`np.ndarray` de `float`",
+        "`np.ndarray`",
+        "de tipo `float`",
         "no modifiques",
         "no uses `cnncourse.",
         "tampoco desde una función auxiliar",

@@ -10,16 +10,22 @@
 
 from __future__ import annotations
 
+import math
+import re
 import textwrap
 
+import numpy as np
 import pytest
 from _nbutils import (
     cell_by_id,
     cheat_result,
+    index_of,
     load,
     structure_problems,
     wrong_answer_problems,
 )
+
+import cnncourse
 
 PREFIX = "nb05"
 TIMEOUT = 180  # seconds for the notebook and all its probes
@@ -68,6 +74,81 @@ def test_quotes_the_lecture():
         r"\left(\frac{W+2p-w}{s}+1\right) \times \left(\frac{H+2p-h}{s}+1\right)",
     ):
         assert sentence in text, sentence
+
+
+def _first(nb, needle: str) -> int:
+    """Index of the first cell whose source contains ``needle``."""
+    return next(k for k, c in enumerate(nb.cells) if needle in c.source)
+
+
+def test_padding_and_rounding_come_after_the_basic_example():
+    """Issue 18: the -inf padding, count_include_pad and ceil_mode after the 4 x 4 example
+    of section 3, before exercise 1 (which needs them)."""
+    nb = load(NAME)
+    basic = _first(nb, "x_small = np.array(")
+    padding = _first(nb, "count_include_pad")
+    ceil = _first(nb, "ceil_mode=True")
+    assert basic < padding < ceil < index_of(nb, "pool2d_loops"), (basic, padding, ceil)
+    assert _first(nb, "negative = -np.array(") > basic
+    text = nb.cells[ceil].source
+    for phrase in ("Caffe", "torchvision", "GoogLeNet", "112 \\times 112", "56 \\times 56"):
+        assert phrase in text, phrase
+
+
+def test_rounding_up_figures():
+    """The sizes the notebook states: GoogLeNet's four 3 x 3 / 2 max pools give the paper's
+    56, 28, 14, 7 rounding up without padding or down with padding 1 (down without: 55...),
+    and padding with -inf at the end reproduces PyTorch's ceil_mode=True."""
+    for n, paper in ((112, 56), (56, 28), (28, 14), (14, 7)):
+        assert math.ceil((n - 3) / 2) + 1 == paper
+        assert (n + 2 - 3) // 2 + 1 == paper
+        assert (n - 3) // 2 + 1 == paper - 1
+    torch = pytest.importorskip("torch")
+    x5 = np.arange(25.0).reshape(5, 5)
+    outside = np.pad(x5, ((0, 1), (0, 1)), constant_values=-np.inf)
+    up = torch.nn.functional.max_pool2d(torch.tensor(x5)[None, None], 2, ceil_mode=True)
+    np.testing.assert_array_equal(cnncourse.pool2d(outside, 2), up[0, 0].numpy())
+    for n in (112, 56, 28, 14):
+        t = torch.zeros(1, 1, n, n)
+        assert torch.nn.functional.max_pool2d(t, 3, 2, ceil_mode=True).shape[-1] == (
+            math.ceil((n - 3) / 2) + 1
+        )
+
+
+def test_lenet_demo_uses_relu_and_max_pooling_and_says_why():
+    """Issue 18 (point 15): the LeNet-5 demo uses the lecture's ReLU and max pooling; the
+    text says why notebook 6's LeNet-5 uses average pooling, and that AlexNet popularised
+    max pooling (used before by Jarrett et al. 2009 and Cireşan et al. 2011)."""
+    nb = load(NAME)
+    code = nb.cells[_first(nb, "lenet = [")].source
+    assert "np.maximum(" in code and "np.tanh" not in code and 'mode="max"' in code
+    text = " ".join(nb.cells[_first(nb, "Una nota histórica")].source.split())
+    for phrase in ("Jarrett et al., 2009", "Cireşan et al., 2011", "lo popularizó", "ReLU"):
+        assert phrase in text, phrase
+    assert "*average pooling*, más cercano al S2 original" in text
+
+
+def test_terms_of_issue_18():
+    """«posición t» for the window's place («paso» nowhere), «celda de comprobación»,
+    «comprobaciones ocultas», «la pasada hacia atrás», no «el padding gana»."""
+    nb = load(NAME)
+    sources = "\n".join(c.source for c in nb.cells)
+    assert not re.search(r"\bpasos?\b", sources, re.I), "«paso» has two meanings: not used"
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    prose = " ".join(re.sub(r"`[^`]*`", "", prose).split())  # identifiers aside
+    for banned in ("celda de test", "tests ocultos", "backward", "nunca gana", "equivariancia"):
+        assert banned not in prose, banned
+    for term in ("celda de comprobación", "comprobaciones ocultas", "posición $t$"):
+        assert term in prose, term
+
+
+@pytest.mark.parametrize("grade_id", sorted(EXERCISES))
+def test_stub_docstrings_are_spanish(grade_id):
+    """Issue 18 (point 16): the docstring a student sees in each stub is in Spanish."""
+    source = cell_by_id(load(NAME), grade_id).source
+    doc = source.split('"""')[1]
+    assert not re.search(r"\b(of|with|the|default|one|number|Gradient)\b", doc), doc
+    assert re.search(r"\b(de|con|un|respecto)\b", doc), doc
 
 
 # --------------------------------------------------------------------------------------
@@ -160,7 +241,7 @@ WRONG = {
                     xp = np.pad(x, p)                     # zeros, whatever the operation
                 """,
             ),
-            "El padding gana",
+            "Sale un valor del padding",
         ),
         "off_by_one": (
             _pool(_POOL_LOOP.replace("- k) // s + 1", "- k) // s")),
@@ -242,7 +323,7 @@ WRONG = {
         ),
         "avg_pool_backward": (
             _backward("dx[j * s:j * s + k, i * s:i * s + k] += dout[j, i] / (k * k)"),
-            "backward del average pooling",
+            "pasada hacia atrás del average pooling",
         ),
         "last_argmax_on_ties": (
             _backward(

@@ -427,7 +427,7 @@ def test_conv_arithmetic_explorer_responds_to_sliders():
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
     ui.sliders["paso"].value = 4
     assert ui.model.state.step == 4 and ui.panels["figure"].value != first
-    assert "Paso 5 de 9" in ui.label.value and "produce o[1, 1]" in ui.label.value
+    assert "Posición t = 4 (de 0 a 8)" in ui.label.value and "produce o[1, 1]" in ui.label.value
     ui.sliders["w"].value = 2  # non-square kernel: only the columns' formula changes
     assert "Wo = ⌊(W + 2p − w)/s⌋ + 1 = ⌊(5 + 2·1 − 2)/2⌋ + 1 = 3" in ui.label.value
     assert "no es exacto" in ui.label.value
@@ -444,7 +444,7 @@ def test_conv_arithmetic_explorer_clamps_the_step_when_the_geometry_shrinks():
     assert ui.sliders["paso"].max == 8 and ui.sliders["paso"].value == 8
     assert ui.model.state.step == 8
     assert ui.painter.draws == draws + 1, "the step clamp must not cause a second drawing"
-    assert "Paso 9 de 9" in ui.label.value
+    assert "Posición t = 8 (de 0 a 8)" in ui.label.value
 
 
 def test_conv_arithmetic_explorer_explains_a_window_that_does_not_fit():

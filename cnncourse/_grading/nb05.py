@@ -9,6 +9,10 @@ in the code or at run time; the inputs not modified; an exact float ``numpy.ndar
 said before grading. :func:`probe_pool2d_loops` lets ``checks.exercise`` blame a wrong
 ``pool2d_loops`` when a later answer that uses it fails.
 
+The visible test of ``maxpool_backward`` ends with a numerical gradient check (central
+differences of sum(dout * maxpool(x)) on an input without ties); a mismatch there is
+explained by :func:`explain_maxpool_numeric`.
+
 The library's semantics, which the references below follow with plain loops on lists:
 stride defaults to the window size; padding never wins (-inf for max, +inf for min);
 avg divides by the full window, the padded zeros included (PyTorch's
@@ -54,6 +58,7 @@ __all__ = [
     "explain_pool2d",
     "explain_global_pool",
     "explain_maxpool_backward",
+    "explain_maxpool_numeric",
     "hidden_pool2d",
     "hidden_global_pool",
     "hidden_maxpool_backward",
@@ -143,11 +148,14 @@ def ref_maxpool_backward(dout, x, k, s=None, variant=""):
     (last arg-max on ties), "overwrite" (= instead of +=), "min" (the arg-min), "step1"
     (windows moved by 1 instead of s), "xshape" (``np.unravel_index`` of the window's
     arg-max with x's shape instead of the window's), "origin" (the position inside the
-    window written without the window's origin). Returns None when the mistake would
-    write outside x (the student's code then raises IndexError: no values to compare).
+    window written without the window's origin), "k2" (windows of 2 x 2 whatever k).
+    Returns None when the mistake would write outside x (the student's code then raises
+    IndexError: no values to compare).
     """
     s = k if s is None else s
     step = 1 if variant == "step1" else s
+    if variant == "k2":
+        k = 2
     H, W = _n(x), _n(x[0])
     Ho, Wo = _n(dout), _n(dout[0])
     dx = [[0.0] * W for _ in _irange(H)]
@@ -250,8 +258,9 @@ def explain_pool2d(got, x, kernel_size=2, stride=None, padding=0, mode="max"):
         ceil = (-(-(H + 2 * p - k) // s) + 1, -(-(W + 2 * p - k) // s) + 1)
         if shape == ceil:
             return (
-                f"{head}: redondeas hacia arriba. La fórmula redondea hacia abajo, "
-                "⌊(H + 2p − k)/s⌋ + 1: una ventana que no cabe entera no produce salida."
+                f"{head}: redondeas hacia arriba (como ceil_mode=True en PyTorch). La fórmula "
+                "del ejercicio redondea hacia abajo, ⌊(H + 2p − k)/s⌋ + 1: una ventana que no "
+                "cabe entera no produce salida."
             )
         if p and shape == (_pool_out(H, k, s, 0), _pool_out(W, k, s, 0)):
             return f"{head}: no has añadido el padding (p = {p} a cada lado)."
@@ -276,9 +285,9 @@ def explain_pool2d(got, x, kernel_size=2, stride=None, padding=0, mode="max"):
             sign = "negativos" if mode == "max" else "positivos"
             fill = "−∞" if mode == "max" else "+∞"
             return (
-                f"El padding gana: en una ventana con valores {sign}, un cero del padding ha "
-                f"sido {_POOL_OP_ES[mode]}. El padding nunca debe ganar: rellena con {fill} "
-                "(o usa solo las celdas de la entrada)."
+                f"Sale un valor del padding: en una ventana con valores {sign}, un cero del "
+                f"padding ha sido {_POOL_OP_ES[mode]}. El padding nunca puede ser el resultado: "
+                f"rellena con {fill} (o usa solo las celdas de la entrada)."
             )
     if mode in ("max", "min"):
         exp = ref_pool2d(x, k, s, p, mode)
@@ -375,8 +384,8 @@ _MAXPOOL_HINTS = (
     (
         "avg",
         "Has repartido el gradiente a partes iguales entre las k·k entradas de la ventana: "
-        "ese es el backward del average pooling, no el del máximo. En max pooling todo el "
-        "gradiente va a la entrada que tiene el máximo.",
+        "esa es la pasada hacia atrás del average pooling, no la del máximo. En max pooling "
+        "todo el gradiente va a la entrada que tiene el máximo.",
     ),
     (
         "last",
@@ -440,6 +449,78 @@ def explain_maxpool_backward(got, dout, x, kernel_size=2, stride=None):
         ref = ref_maxpool_backward(dout, x, k, s, variant)
         if ref is not None and close_lists(gl, ref):
             return hint
+    if k != 2:
+        ref = ref_maxpool_backward(dout, x, k, s, "k2")
+        if ref is not None and close_lists(gl, ref):
+            return (
+                f"Tus ventanas miden siempre 2 × 2: con kernel_size={k} la ventana (j, i) es "
+                f"x[j·s : j·s + k, i·s : i·s + k], de {k} × {k}. Usa kernel_size, no un 2 fijo."
+            )
+    return ""
+
+
+def _absf(v):
+    return v if v >= 0.0 else -v
+
+
+def _maxpool_wins(x, k, s, r, c):
+    """The windows (j, i) of a k x k max pooling with stride s whose first arg-max is
+    x[r][c] (the windows whose gradient x[r][c] receives)."""
+    H, W = _n(x), _n(x[0])
+    wins = []
+    for j in _irange(_pool_out(H, k, s, 0)):
+        for i in _irange(_pool_out(W, k, s, 0)):
+            best, br, bc = None, 0, 0
+            for n in _irange(k):
+                for m in _irange(k):
+                    v = x[j * s + n][i * s + m]
+                    if best is None or v > best:
+                        best, br, bc = v, j * s + n, i * s + m
+            if (br, bc) == (r, c):
+                wins.append((j, i))
+    return wins
+
+
+def explain_maxpool_numeric(got, numeric, dout, x, kernel_size=2, stride=None):
+    """Spanish hint when ``got`` differs from the numerical gradient ``numeric`` (central
+    differences of sum(dout * maxpool(x)), x without ties): a classic mistake if one
+    matches (:func:`explain_maxpool_backward`), else the first entry that differs, what
+    its numerical gradient means (0: x[r, c] is the maximum of no window; otherwise the
+    sum of the dout of the windows whose maximum it is) and what the answer gave."""
+    first = explain_maxpool_backward(got, dout, x, kernel_size, stride)
+    if first:
+        return first
+    g = _pool_as_array(got)
+    num = _pool_as_array(numeric)
+    if g is None or num is None or _tuple(g.shape) != _tuple(num.shape):
+        return ""
+    x, dout = _as_lists(x), _as_lists(dout)
+    k = kernel_size
+    s = k if stride is None else stride
+    gl, nl = _np.ndarray.tolist(g), _np.ndarray.tolist(num)
+    for r in _irange(_n(nl)):
+        for c in _irange(_n(nl[0])):
+            a, b = gl[r][c], nl[r][c]
+            if _absf(a - b) <= 1e-8 + 1e-5 * _absf(b):
+                continue
+            here = f"x[{r}, {c}] = {x[r][c]:g}"
+            if _absf(b) <= 1e-8:
+                return (
+                    f"{here} no es el máximo de ninguna ventana: si se mueve un poco, ninguna "
+                    f"salida cambia y su gradiente numérico es 0; tu dx[{r}, {c}] vale {a:.4g}."
+                )
+            wins = _maxpool_wins(x, k, s, r, c)
+            names = ", ".join(f"({j}, {i})" for j, i in wins)
+            terms = " + ".join(
+                f"({dout[j][i]:.4g})" if dout[j][i] < 0.0 else f"{dout[j][i]:.4g}" for j, i in wins
+            )
+            if _n(wins) > 1:
+                what = f"de las ventanas {names}: su gradiente numérico es la suma de sus dout"
+                total = f"{terms} = {b:.4g}"
+            else:
+                what = f"de la ventana {names}: su gradiente numérico es el dout de esa ventana"
+                total = f"{b:.4g}"
+            return f"{here} es el máximo {what}, {total}; tu dx[{r}, {c}] vale {a:.4g}."
     return ""
 
 

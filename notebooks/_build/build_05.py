@@ -23,14 +23,15 @@ nb.md(
        cuándo deja de hacerlo;
     5. programar el *global pooling*, que convierte un volumen en un vector tan largo como su
        profundidad;
-    6. cómo pasa el gradiente hacia atrás por un max pooling (qué entrada lo recibe) y
-       programarlo.
+    6. cómo pasa el gradiente hacia atrás por un max pooling (qué entrada lo recibe),
+       programarlo y comprobarlo con el gradiente numérico.
 
     Los ejercicios calificados están marcados con ✏️. Escribe tu código donde pone
     `# ESCRIBE AQUÍ TU CÓDIGO` (borra la línea `raise NotImplementedError()` que lo acompaña)
-    y ejecuta la celda de test que va justo después: te dice si vas bien y, si no, qué error
-    típico parece que has cometido. Al calificar se ejecutan además tests ocultos con otros
-    tamaños y casos límite.
+    y ejecuta la celda de comprobación que va justo después: te dice si vas bien y, si no, qué
+    error típico parece que has cometido. Al calificar se ejecutan además comprobaciones
+    ocultas con otros tamaños y casos límite; las reglas de cada enunciado (qué devolver, qué
+    no usar) ya las comprueba la celda de comprobación.
     """,
     grade_id="nb05-md-goals",
 )
@@ -84,12 +85,20 @@ nb.md(
     Una nota histórica: en el artículo original, S2 y S4 sumaban los 4 valores de cada
     ventana, multiplicaban por un coeficiente entrenable y sumaban un sesgo, y C3 no conectaba
     cada filtro con los 6 canales (60 conexiones en lugar de 96: 1516 parámetros, no 2416). La
-    capa de salida tampoco era densa: eran 10 unidades de base radial (RBF). El S2 original se
-    parece más a un *average pooling* (una suma escalada) que a un máximo; el max pooling se
-    generalizó después (AlexNet, 2012). Aquí usamos el máximo, **sin parámetros**, como en la
-    clase, y conectamos C3 con los 6 canales, como las versiones actuales. Con pesos
-    aleatorios (aquí solo nos interesan las formas) y la tangente hiperbólica como función de
-    activación (las activaciones llegan en el cuaderno 6):
+    capa de salida tampoco era densa: eran 10 unidades de base radial (RBF). La función de
+    activación era una tangente hiperbólica escalada. El S2 original se parece más a un
+    *average pooling* (una suma escalada) que a un máximo. El max pooling ya se usaba antes
+    de 2012 (Jarrett et al., 2009; Cireşan et al., 2011); AlexNet (2012) lo popularizó.
+
+    Aquí usamos el máximo, **sin parámetros**: es la operación de la clase y la más habitual
+    hoy entre convoluciones. Conectamos C3 con los 6 canales, como las versiones actuales, y
+    tras cada convolución ponemos la activación de la clase, la **ReLU**,
+    $\mathrm{ReLU}(z) = \max(0, z)$, que deja los positivos y pone a 0 los negativos: es el
+    patrón INPUT → [CONV → ReLU → POOL] × 2 → FC → ReLU → FC de la clase. La LeNet-5 de
+    `cnncourse.architectures` que entrenarás en el cuaderno 6 usa también la ReLU, pero
+    *average pooling*, más cercano al S2 original. Las formas y los parámetros no cambian:
+    el pooling no tiene parámetros y su salida mide lo mismo con cualquier operación. Con
+    pesos aleatorios (aquí solo nos interesan las formas):
     """,
     concepts=["P1"],
 )
@@ -115,7 +124,7 @@ nb.code(
     a = x
     for name, kind, u in lenet:
         if kind == "conv":
-            a = np.tanh(cnncourse.conv2d(a, u, bias=np.zeros(len(u))))
+            a = np.maximum(cnncourse.conv2d(a, u, bias=np.zeros(len(u))), 0)  # ReLU
             params = u.size + len(u)  # D·(C·h·w) pesos + D sesgos
         else:
             a = cnncourse.pool2d(a, kernel_size=2, stride=2, mode="max")
@@ -130,8 +139,11 @@ nb.md(
     Cada pooling divide entre 4 el número de valores ($6 \cdot 28 \cdot 28 = 4704 \to 1176$)
     sin añadir ni un parámetro. ¿Qué gana LeNet-5 con eso?
 
-    * **Menos cálculo en las capas siguientes.** C3 recorre mapas de $14 \times 14$ en vez de
-      $28 \times 28$.
+    * **Menos cálculo en las capas siguientes.** Una convolución hace
+      $D \cdot H_o \cdot W_o \cdot C \cdot h \cdot w$ multiplicaciones (y otras tantas sumas;
+      cuaderno 4): una por cada peso de cada filtro y por cada posición de la ventana. C3
+      recorre mapas de $14 \times 14$ en vez de $28 \times 28$, así que su salida pasa de
+      $24 \times 24$ a $10 \times 10$ posiciones: $576 / 100 = 5.76$ veces menos cálculo.
     * **Un campo receptivo mayor.** Cada salida de C3 depende de una región de la imagen de
       entrada (su *campo receptivo*). Sin pooling, dos convoluciones de $5 \times 5$ seguidas
       ven $9 \times 9$ píxeles; con el pooling en medio, $14 \times 14$. Las capas profundas
@@ -145,7 +157,7 @@ nb.md(
 nb.code(
     '''
     def conv_cost(D, C, k, Ho, Wo):
-        """Multiplicaciones (y sumas) de una convolución: una por peso y por posición."""
+        """D·Ho·Wo·C·k·k multiplicaciones (y sumas) de una convolución: una por peso y posición."""
         return D * Ho * Wo * C * k * k
 
 
@@ -195,8 +207,9 @@ nb.md(
     pooling.
 
     * **Tamaño de la ventana** $k \times k$ (casi siempre cuadrada; $k = 2$ es lo más común).
-    * **Stride** $s$: cuánto avanza la ventana. Lo habitual es $s = k$, ventanas que no se
-      solapan; por eso en `cnncourse.pool2d` el stride por defecto es `kernel_size`.
+    * **Stride** $s$ (el salto): cuántas filas o columnas avanza la ventana de una posición a
+      la siguiente. Lo habitual es $s = k$, ventanas que no se solapan; por eso en
+      `cnncourse.pool2d` el stride por defecto es `kernel_size`.
     * **Operación**: máximo, media o mínimo (sección 3).
 
     **Cada canal se agrupa por separado**: un volumen `(C, H, W)` da un volumen
@@ -249,29 +262,17 @@ nb.code(
 
 nb.md(
     r"""
-    Arriba, la ventana que produce una celda de la salida (naranja) y la celda que produce
-    (verde oscuro). Con ventana 3 y stride 2 las ventanas se solapan: la primera columna de la
-    ventana naranja la cubre también la ventana anterior, y la última, la siguiente.
+    Las posiciones de la ventana se numeran por filas de la salida: la **posición $t$**
+    ($t = 0, 1, \dots, H_o W_o - 1$) produce la celda $(j, i)$ de la salida, con
+    $j = \lfloor t / W_o \rfloor$ e $i = t \bmod W_o$, y su ventana empieza en la fila
+    $j \cdot s$ y la columna $i \cdot s$ de la entrada (con su padding). Arriba, la ventana de
+    una posición (naranja) y la celda de la salida que produce (verde oscuro): la posición
+    $t = 4$ de la primera figura y la $t = 1$ de la segunda. Con ventana 3 y stride 2 las
+    ventanas se solapan: la primera columna de la ventana naranja la cubre también la ventana
+    de la posición anterior, y la última, la de la siguiente.
 
-    **¿Qué vale el padding en un pooling?** Es poco frecuente, pero existe (el primer pooling
-    de ResNet es $3 \times 3$, stride 2, padding 1). En `cnncourse`, como en PyTorch para el
-    máximo (PyTorch no tiene min pooling; se obtiene como $-\mathrm{maxpool}(-x)$), el
-    padding **nunca gana**: para el máximo se rellena con $-\infty$ y para el mínimo con
-    $+\infty$, de modo que el resultado siempre sale de la entrada. La media, en cambio,
-    rellena con ceros y divide entre el tamaño **completo** de la ventana, $k \cdot k$, con
-    los ceros del padding incluidos (lo que PyTorch llama `count_include_pad=True`). Una
-    entrada con todos los valores negativos lo deja claro:
-    """,
-    concepts=["P2"],
-)
-
-nb.code(
-    r"""
-    negative = -np.array([[3.0, 1.0, 4.0], [1.0, 5.0, 9.0], [2.0, 6.0, 5.0]])
-    for mode in ("max", "avg"):
-        print(pool_step(negative, 0, kernel_size=2, padding=1, mode=mode).text)
-    print("cnncourse.pool2d(negative, 2, padding=1) =\n", cnncourse.pool2d(negative, 2, padding=1))
-    print("si ganara un cero del padding, la primera fila sería [0, 0]: valores que no están en x.")
+    Qué valor tiene el padding en un pooling depende de la operación: lo vemos al final de la
+    sección 3, después de las tres operaciones.
     """,
     concepts=["P2"],
 )
@@ -293,8 +294,8 @@ nb.md(
     > Se muestran 3 operaciones para ejemplificar, pero se ha de seleccionar solo una de ellas.
 
     Es decir, una capa de pooling usa **una** operación; aquí calculamos las tres para
-    compararlas. La entrada es de $4 \times 4$: con ventana 2 y stride 2 hay cuatro ventanas
-    que no se solapan y la salida es de $2 \times 2$.
+    compararlas. La entrada es de $4 \times 4$: con ventana 2 y stride 2 la ventana tiene
+    cuatro posiciones, $t = 0, 1, 2, 3$, que no se solapan, y la salida es de $2 \times 2$.
     """,
     concepts=["P3"],
 )
@@ -309,7 +310,7 @@ nb.code(
 
     fig, axes = plt.subplots(3, 2, figsize=(6.5, 9))
     for row, mode in zip(axes, ("max", "avg", "min"), strict=True):
-        draw_pool_step(row[0], row[1], x_small, 3, mode=mode)  # el último paso: salida completa
+        draw_pool_step(row[0], row[1], x_small, 3, mode=mode)  # la última posición, t = 3
     fig.tight_layout()
     """,
     concepts=["P3"],
@@ -317,9 +318,10 @@ nb.code(
 
 nb.md(
     r"""
-    En la figura, la ventana del último paso en naranja; para el máximo y el mínimo, el valor
-    ganador va en negrita y recuadrado en rojo. Fíjate en la ventana de abajo a la derecha:
-    sus cuatro valores son iguales, así que el máximo, la media y el mínimo coinciden.
+    En la figura, la ventana de la última posición, $t = 3$, en naranja, y la salida ya
+    completa; para el máximo y el mínimo, el valor elegido va en negrita y recuadrado en
+    rojo. Fíjate en la ventana de abajo a la derecha: sus cuatro valores son iguales, así que
+    el máximo, la media y el mínimo coinciden.
 
     ¿Qué hace cada operación con una imagen de verdad? Con ventanas de $4 \times 4$ la foto
     pasa de $600 \times 512$ a $150 \times 128$ píxeles (16 veces menos valores) y se sigue
@@ -342,28 +344,103 @@ nb.code(
 
 nb.md(
     r"""
+    ### El padding y el redondeo
+
+    **¿Qué valor tiene el padding en un pooling?** Es poco frecuente, pero existe: el primer
+    pooling de ResNet, tal como lo escriben PyTorch y `cnncourse`, es $3 \times 3$, stride 2,
+    padding 1. En `cnncourse`, como en PyTorch para el máximo (PyTorch no tiene min pooling;
+    se obtiene como $-\mathrm{maxpool}(-x)$), el padding **nunca puede ser el resultado**:
+    para el máximo se rellena con $-\infty$ y para el mínimo con $+\infty$, de modo que el
+    máximo y el mínimo salen siempre de la entrada. La media, en cambio, rellena con ceros y
+    divide entre el tamaño **completo** de la ventana, $k \cdot k$, con los ceros del padding
+    incluidos (lo que PyTorch llama `count_include_pad=True`, su opción por defecto). Una
+    entrada con todos los valores negativos lo deja claro:
+    """,
+    concepts=["P2", "P3"],
+)
+
+nb.code(
+    r"""
+    negative = -np.array([[3.0, 1.0, 4.0], [1.0, 5.0, 9.0], [2.0, 6.0, 5.0]])
+    for mode in ("max", "avg"):
+        print(pool_step(negative, 0, kernel_size=2, padding=1, mode=mode).text)
+    print("cnncourse.pool2d(negative, 2, padding=1) =\n", cnncourse.pool2d(negative, 2, padding=1))
+    print("si un cero del padding pudiera ser el máximo, la primera fila sería [0, 0]:")
+    print("valores que no están en la entrada.")
+    """,
+    concepts=["P2", "P3"],
+)
+
+nb.md(
+    r"""
+    **¿Y si la última ventana no cabe entera?** La fórmula redondea hacia abajo: una ventana
+    que se saldría de la entrada (con su padding) no produce salida, y las últimas filas o
+    columnas se quedan sin usar, como en el ejemplo de $7 \times 7$ de la sección 2. Algunas
+    bibliotecas pueden redondear hacia arriba,
+    $H_o = \left\lceil \frac{H + 2p - k}{s} \right\rceil + 1$: la última ventana se sale
+    del borde y solo cuenta las celdas que quedan dentro. En PyTorch es la opción
+    `ceil_mode=True` (por defecto, `False`). Caffe, la biblioteca de los primeros modelos
+    preentrenados (los ResNet que publicaron sus autores, el GoogLeNet de BVLC), redondeaba
+    siempre hacia arriba. Por eso en esos modelos, y en el GoogLeNet de torchvision, que usa
+    `ceil_mode=True`, un max pooling $3 \times 3$ con stride 2 y **sin padding** pasa de
+    $112 \times 112$ a $56 \times 56$, como en las tablas de los dos artículos; hacia abajo
+    saldría 55. Redondeando hacia abajo con padding 1, como el ResNet de torchvision y el
+    GoogLeNet de `cnncourse` (cuaderno 6), la salida mide lo mismo, aunque las ventanas
+    empiezan una fila y una columna antes. En este curso, como en `cnncourse.pool2d`, siempre
+    hacia abajo.
+    """,
+    concepts=["P2"],
+)
+
+nb.code(
+    r"""
+    import math  # math.floor redondea hacia abajo y math.ceil hacia arriba
+
+    print("max pooling 3 x 3, stride 2, los cuatro de GoogLeNet:")
+    print(f"{'entrada':>8}{'abajo, p = 0':>15}{'arriba, p = 0':>15}{'abajo, p = 1':>15}")
+    for n in (112, 56, 28, 14):
+        down = math.floor((n - 3) / 2) + 1
+        up = math.ceil((n - 3) / 2) + 1
+        padded = math.floor((n + 2 * 1 - 3) / 2) + 1
+        print(f"{n:>8}{down:>15}{up:>15}{padded:>15}")
+
+    x5 = np.arange(25.0).reshape(5, 5)
+    print("\nx5 =\n", x5)
+    print("ventana 2, stride 2, hacia abajo: cnncourse.pool2d(x5, 2) =\n", cnncourse.pool2d(x5, 2))
+    # hacia arriba: la última fila y la última columna de ventanas se salen del borde; lo que
+    # queda fuera vale -inf y no cuenta (es lo que da PyTorch con ceil_mode=True)
+    outside = np.pad(x5, ((0, 1), (0, 1)), constant_values=-np.inf)
+    print("hacia arriba (como ceil_mode=True) =\n", cnncourse.pool2d(outside, 2))
+    """,
+    concepts=["P2"],
+)
+
+nb.md(
+    r"""
     ✏️ **Ejercicio 1 (3 puntos).** Implementa
     `pool2d_loops(x, kernel_size=2, stride=None, padding=0, mode="max")` para una matriz `x` de
     forma `(H, W)`, con ventanas cuadradas de `kernel_size` × `kernel_size` (enteros), y
     `mode` igual a `"max"`, `"avg"` o `"min"`. Se comporta como `cnncourse.pool2d`:
 
     * `stride=None` significa stride igual a `kernel_size`;
-    * la salida tiene forma $(H_o, W_o)$ con $H_o = \lfloor (H + 2p - k)/s \rfloor + 1$, y
-      la ventana de la salida $(j, i)$ empieza en la fila $j \cdot s$ y la columna
-      $i \cdot s$ de la entrada con padding;
-    * el padding **nunca gana** el máximo ni el mínimo (rellena con `-np.inf` o `np.inf`), y
-      la media divide entre $k \cdot k$, con los ceros del padding incluidos.
+    * la salida tiene forma $(H_o, W_o)$ con $H_o = \lfloor (H + 2p - k)/s \rfloor + 1$
+      (hacia abajo), y la ventana de la salida $(j, i)$ empieza en la fila $j \cdot s$ y la
+      columna $i \cdot s$ de la entrada con padding;
+    * el padding **nunca puede ser el resultado** del máximo ni del mínimo (rellena con
+      `-np.inf` o `np.inf`), y la media divide entre $k \cdot k$, con los ceros del padding
+      incluidos.
 
     Puedes usar NumPy sobre cada ventana (`window.max()`, `window.sum()`) y `np.pad` o
-    `np.full` para el padding. Las reglas del ejercicio (las comprueba la celda de test de
-    abajo y también las comprobaciones ocultas):
+    `np.full` para el padding. Las reglas del ejercicio (las comprueba la celda de
+    comprobación de abajo y también las comprobaciones ocultas):
 
-    * devuelve un `np.ndarray` de `float` **nuevo**, de forma $(H_o, W_o)$ (no una lista);
+    * devuelve un `np.ndarray` **nuevo** de tipo `float`, de forma $(H_o, W_o)$ (no una
+      lista);
     * no modifiques `x` (nada de `x[...] = ...` ni `x -= ...` sobre la entrada);
     * no uses `cnncourse.pool2d` ni otro pooling ya hecho (`scipy.ndimage.maximum_filter`,
       `torch.nn.functional.max_pool2d`, `torch.nn.MaxPool2d`...), ni una convolución ya hecha
       (`cnncourse.conv2d`, `np.convolve`, `scipy.signal`...), tampoco desde una función
-      auxiliar: la celda de test lo comprueba mientras tu función se ejecuta.
+      auxiliar: la celda de comprobación lo comprueba mientras tu función se ejecuta.
     """,
     concepts=["P2", "P3"],
 )
@@ -371,8 +448,8 @@ nb.md(
 nb.solution(
     '''
     def pool2d_loops(x, kernel_size=2, stride=None, padding=0, mode="max"):
-        """Max, average or min pooling of x (H, W) with k x k windows, stride s (default k)
-        and padding p that never wins (avg divides by k*k, padding included)."""
+        """Max, average o min pooling de x (H, W): ventanas k x k, stride s (si es None, k) y
+        padding p, que nunca es el resultado (la media divide entre k*k, padding incluido)."""
         ### BEGIN SOLUTION
         k = kernel_size
         s = k if stride is None else stride
@@ -418,7 +495,7 @@ nb.tests(
             (y, 3, 2, 0, "avg"),  # ventana 3, stride 2
             (-y, 2, 3, 0, "min"),  # stride 3, mayor que la ventana
             (y, 1, None, 0, "avg"),  # ventana 1 x 1: la salida es la entrada
-            (y, 2, None, 1, "max"),  # padding en ventanas negativas: el padding no gana el máximo
+            (y, 2, None, 1, "max"),  # ventanas negativas: el padding no es nunca el máximo
             (-y, 2, None, 1, "min"),  # ... ni el mínimo en ventanas positivas
             (y, 2, None, 1, "avg"),  # la media divide entre 2 x 2 = 4, padding incluido
         ]:
@@ -426,7 +503,7 @@ nb.tests(
         for xc, k, s, p, mode, exp in cases:
             call = f"pool2d_loops(x, kernel_size={k}, stride={s}, padding={p}, mode={mode!r})"
             # las reglas del enunciado: ni pooling ni convolución ya hechos, x intacta y un
-            # np.ndarray de float
+            # np.ndarray de tipo float
             o = checks.check_pool_rules(
                 pool2d_loops, (xc, k, s, p, mode), "pool2d_loops", globals(), checks.explain_pool2d
             )
@@ -550,10 +627,10 @@ nb.md(
       y el máximo de la ventana no cambia. 1 píxel hacia la izquierda (a la columna 1) ya la
       habría sacado de ella.
     * **Con el segundo píxel, el pooling sí cambia**: la respuesta pasa de la columna 3 a la 4,
-      **cruza el borde de una ventana** y salta a la celda de al lado. Ese segundo paso
-      también es de un solo píxel: el pooling $2 \times 2$ absorbe los desplazamientos que no
-      sacan la respuesta de su ventana, no todos. Es invarianza a desplazamientos
-      **pequeños**, y por eso las CNN apilan varias etapas de pooling.
+      **cruza el borde de una ventana** y salta a la celda de al lado. Ese segundo
+      desplazamiento también es de un solo píxel: el pooling $2 \times 2$ absorbe los
+      desplazamientos que no sacan la respuesta de su ventana, no todos. Es invarianza a
+      desplazamientos **pequeños**, y por eso las CNN apilan varias etapas de pooling.
     * **El máximo global** (6) es el mismo en los tres casos: resumir todo el mapa en un
       número es invariante a cualquier desplazamiento que deje el patrón dentro de la imagen.
       Es el *global pooling* de la sección 5.
@@ -676,14 +753,14 @@ nb.md(
     entrada sea la foto entera o un recorte: siempre 4 números, uno por filtro.
 
     ✏️ **Ejercicio 2 (2 puntos).** Escribe `global_pool_loops(x, mode="avg")` para un volumen
-    `x` de forma `(C, H, W)`: devuelve un `np.ndarray` de `float` de forma `(C,)` cuyo
+    `x` de forma `(C, H, W)`: devuelve un `np.ndarray` de tipo `float` y forma `(C,)` cuyo
     elemento `c` es la media, el máximo o el mínimo (`mode` igual a `"avg"`, `"max"` o `"min"`)
     de la matriz `x[c]`. Lo más sencillo es recorrer los canales con un bucle y usar dentro
-    `x[c].mean()`, `x[c].max()` y `x[c].min()`. Las reglas (las comprueba la celda de test de
-    abajo y también las comprobaciones ocultas):
+    `x[c].mean()`, `x[c].max()` y `x[c].min()`. Las reglas (las comprueba la celda de
+    comprobación de abajo y también las comprobaciones ocultas):
 
-    * devuelve un `np.ndarray` de `float` de forma `(C,)`: ni un número, ni una lista, ni
-      forma `(C, 1, 1)`;
+    * devuelve un `np.ndarray` de tipo `float` y forma `(C,)`: ni un número, ni una lista,
+      ni forma `(C, 1, 1)`;
     * no modifiques `x`;
     * no uses `cnncourse.global_pool`, `cnncourse.pool2d` ni otros poolings o convoluciones
       ya hechos (`torch`, `scipy`...), tampoco desde una función auxiliar.
@@ -694,7 +771,7 @@ nb.md(
 nb.solution(
     '''
     def global_pool_loops(x, mode="avg"):
-        """Global pooling of a volume x (C, H, W): one number per channel, shape (C,)."""
+        """Global pooling de un volumen x (C, H, W): un número por canal, forma (C,)."""
         ### BEGIN SOLUTION
         C = x.shape[0]
         out = np.zeros(C)
@@ -732,7 +809,7 @@ nb.tests(
         cases.append((s4, "max", cnncourse.global_pool(s4, "max")))
         for xc, mode, exp in cases:
             # las reglas del enunciado: ni pooling ni convolución ya hechos, x intacta y un
-            # np.ndarray de float
+            # np.ndarray de tipo float
             v = checks.check_pool_rules(
                 global_pool_loops,
                 (xc, mode),
@@ -792,7 +869,7 @@ nb.md(
     * **Empates.** Si varias entradas comparten el máximo, el máximo no es derivable;
       cualquier reparto es válido y el convenio (NumPy `argmax`, PyTorch) elige **la primera
       en orden de filas**; es también el de `cnncourse.pool2d_backward`. Son frecuentes tras
-      una ReLU (la activación que convierte los negativos en 0; cuaderno 6).
+      una ReLU, que convierte los negativos en 0 (sección 1).
     * **Ventanas solapadas** (stride menor que la ventana). Una entrada puede ser el máximo de
       varias ventanas: la suma $\sum_{j,i}$ dice que sus gradientes **se suman**.
 
@@ -877,6 +954,68 @@ nb.code(
 
 nb.md(
     r"""
+    ### Comprobar un gradiente: el gradiente numérico
+
+    ¿Cómo se sabe si un gradiente programado a mano está bien? Comparándolo con el **gradiente
+    numérico**, como hicimos en el cuaderno 2 con `loss_grad` (y como se hace con cada pasada
+    hacia atrás que se programa; el curso CS231n de Stanford lo hace con cada capa). Para una
+    capa se usa una función auxiliar,
+
+    $$f(\mathbf{x}) = \sum_{j,i} \mathrm{dout}_{j,i} \cdot o_{j,i},
+      \qquad \mathbf{o} = \mathrm{maxpool}(\mathbf{x}),$$
+
+    que tiene $\partial f / \partial o_{j,i} = \mathrm{dout}_{j,i}$: por la regla de la
+    cadena, su gradiente respecto a $\mathbf{x}$ es justo el `dx` de la pasada hacia atrás.
+    Cada entrada de `dx` se compara con una diferencia centrada, que mueve solo $x_{r,c}$ un
+    poco, $\varepsilon$, hacia arriba y hacia abajo:
+
+    $$\frac{\partial f}{\partial x_{r,c}} \approx
+      \frac{f(\mathbf{x} + \varepsilon\, \mathbf{e}_{r,c}) - f(\mathbf{x} - \varepsilon\,
+      \mathbf{e}_{r,c})}{2 \varepsilon},$$
+
+    donde $\mathbf{e}_{r,c}$ vale 1 en la posición $(r, c)$ y 0 en el resto. Con el ejemplo
+    $4 \times 4$ y $\varepsilon = 10^{-6}$:
+    """,
+    concepts=["P3"],
+)
+
+nb.code(
+    r'''
+    def pooled_sum(x, dout, k=2, s=None):
+        """f(x) = suma de dout · maxpool(x): su gradiente respecto a x es dx."""
+        return np.sum(dout * cnncourse.pool2d(x, k, s, mode="max"))
+
+
+    eps = 1e-6
+    numeric_small = np.zeros(x_small.shape)
+    for r, c in np.ndindex(*x_small.shape):
+        e = np.zeros(x_small.shape)
+        e[r, c] = eps  # ε · e_(r, c): solo se mueve x[r, c]
+        up, down = pooled_sum(x_small + e, dout_small), pooled_sum(x_small - e, dout_small)
+        numeric_small[r, c] = (up - down) / (2 * eps)
+    print("gradiente numérico =\n", numeric_small)
+    print("dx =\n", dx_small)
+    ''',
+    concepts=["P3"],
+)
+
+nb.md(
+    r"""
+    En las tres ventanas sin empates, el gradiente numérico coincide con `dx`. En la ventana
+    empatada (los cuatro 1, con `dout` $= 4$) da 2 a **cada** entrada, 8 en total, el doble
+    del gradiente que llega a la ventana: al subir una de ellas $\varepsilon$, el máximo sube
+    $\varepsilon$; al bajarla, no cambia (las otras tres siguen en 1), y la diferencia
+    centrada promedia las dos pendientes, 1 y 0. En un empate el máximo no es derivable y la
+    diferencia finita no sirve. Por eso la comprobación numérica se hace con una entrada **sin
+    empates**, de valores distintos y separados mucho más que $\varepsilon$: así un
+    movimiento de $\pm\varepsilon$ no cambia qué entrada es el máximo de cada ventana, $f$ es
+    lineal alrededor de $\mathbf{x}$ y la diferencia centrada es exacta, salvo el redondeo.
+    """,
+    concepts=["P3"],
+)
+
+nb.md(
+    r"""
     ✏️ **Ejercicio 3 (3 puntos).** Escribe `maxpool_backward(dout, x, kernel_size=2, stride=None)`
     para `x` de forma `(H, W)` y `dout` de forma `(Ho, Wo)` (la del max pooling de `x` con esa
     ventana y ese stride, sin padding; `stride=None` es `kernel_size`). Devuelve `dx`, el
@@ -884,10 +1023,13 @@ nb.md(
     **primera** si hay empates, en orden de filas), los gradientes de ventanas solapadas **se
     suman** y las demás entradas reciben 0 (también las filas y columnas que ninguna ventana
     cubre, si la división no es exacta). Pista: `np.argmax` y `np.unravel_index` sobre cada
-    ventana, como arriba. Las reglas (las comprueba la celda de test de abajo y también las
-    comprobaciones ocultas):
+    ventana, como arriba. La celda de comprobación compara tu `dx` con resultados conocidos
+    (sin empates, con empates, con ventanas solapadas) y, al final, con el gradiente numérico
+    de $f$ en una entrada $9 \times 11$ sin empates, con ventanas $3 \times 3$ y stride 2.
+    Las reglas (las comprueba la celda de comprobación de abajo y también las comprobaciones
+    ocultas):
 
-    * devuelve un `np.ndarray` de `float` nuevo de la forma de `x`;
+    * devuelve un `np.ndarray` nuevo de tipo `float` y de la forma de `x`;
     * no modifiques `dout` ni `x`;
     * no uses `cnncourse.pool2d_backward`, `cnncourse.pool2d` ni otros poolings, gradientes o
       convoluciones ya hechos (`torch`...), tampoco desde una función auxiliar. Sí puedes
@@ -899,7 +1041,7 @@ nb.md(
 nb.solution(
     '''
     def maxpool_backward(dout, x, kernel_size=2, stride=None):
-        """Gradient of a k x k max pooling (stride s, default k) with respect to x."""
+        """Gradiente de un max pooling k x k (stride s; si es None, k) respecto a x."""
         ### BEGIN SOLUTION
         k = kernel_size
         s = k if stride is None else stride
@@ -919,12 +1061,12 @@ nb.solution(
 
 nb.tests(
     r'''
-    """Comprueba maxpool_backward sin empates, con empates y con ventanas solapadas."""
+    """Comprueba maxpool_backward con empates, ventanas solapadas y el gradiente numérico."""
 
 
     def check(dout, x, k, s, expected, what):
         # las reglas del enunciado: ni pooling ni gradiente ya hechos, dout y x intactos y un
-        # np.ndarray de float
+        # np.ndarray de tipo float
         dx = checks.check_pool_rules(
             maxpool_backward,
             (dout, x, k, s),
@@ -963,13 +1105,47 @@ nb.tests(
         d3 = np.array([[1, 2, 3], [4, 5, 6]], dtype=float)
         e3 = [[0, 0, 0, 0], [0, 12, 3, 0], [0, 0, 0, 6]]
         check(d3, x3, 2, 1, e3, "Ventanas 2 x 2 solapadas (stride 1)")
-        x4 = rng.normal(size=(9, 11))
-        d4 = rng.normal(size=(4, 5))
-        e4 = cnncourse.pool2d_backward(d4, x4, 3, 2)
-        check(d4, x4, 3, 2, e4, "Ventanas 3 x 3, stride 2, en una entrada 9 x 11")
+        # el gradiente numérico de f(x) = suma de dout · maxpool(x), cuyo gradiente es dx, en
+        # una entrada sin empates: 99 valores distintos, separados 0.1, mucho más que eps
+        gen = np.random.default_rng(5)
+        x4 = gen.permutation(99).reshape(9, 11) / 10
+        d4 = gen.normal(size=(4, 5))
+        eps = 1e-6
+        numeric = np.zeros(x4.shape)
+        for r, c in np.ndindex(*x4.shape):
+            e = np.zeros(x4.shape)
+            e[r, c] = eps
+            up = np.sum(d4 * cnncourse.pool2d(x4 + e, 3, 2))
+            down = np.sum(d4 * cnncourse.pool2d(x4 - e, 3, 2))
+            numeric[r, c] = (up - down) / (2 * eps)
+        dx4 = checks.check_pool_rules(
+            maxpool_backward,
+            (d4, x4, 3, 2),
+            "maxpool_backward",
+            globals(),
+            checks.explain_maxpool_backward,
+        )
+        assert dx4.shape == x4.shape, (
+            f"{checks.explain_maxpool_backward(dx4, d4, x4, 3, 2)}\nVentanas 3 x 3, stride 2: "
+            f"dx tiene la forma de x, {x4.shape}; recibida {dx4.shape}."
+        )
+        checks.assert_close(
+            dx4,
+            numeric,
+            hint=lambda: checks.explain_maxpool_numeric(dx4, numeric, d4, x4, 3, 2),
+            context=(
+                "Ventanas 3 x 3, stride 2, en una entrada 9 x 11 sin empates, comparado con el "
+                "gradiente numérico (f(x + ε·e) − f(x − ε·e)) / 2ε de cada entrada, con "
+                "f(x) = suma de dout · maxpool(x):"
+            ),
+            rtol=1e-5,
+            atol=1e-8,
+        )
+    rel_error = np.max(np.abs(dx4 - numeric)) / np.max(np.abs(numeric))
     print(
-        "¡Bien! El gradiente va al máximo de cada ventana (el primero si hay empate) "
-        "y se suma si las ventanas se solapan."
+        "¡Bien! El gradiente va al máximo de cada ventana (el primero si hay empate) y se suma "
+        "si las ventanas se solapan.\n"
+        f"Error relativo frente al gradiente numérico: {rel_error:.1e}"
     )
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
@@ -983,10 +1159,11 @@ nb.tests(
 
 nb.md(
     r"""
-    ¿Cuántas entradas reciben gradiente? Con `dout` lleno de unos, `dx` cuenta cuántas
-    ventanas gana cada entrada. Con ventanas $2 \times 2$ y stride 2, exactamente una de cada
-    cuatro entradas recibe gradiente; con ventanas $3 \times 3$ y stride 2 (solapadas, como
-    en AlexNet), algunas entradas ganan varias ventanas y otras ninguna:
+    ¿Cuántas entradas reciben gradiente? Con `dout` lleno de unos, `dx` cuenta de cuántas
+    ventanas es el máximo cada entrada. Con ventanas $2 \times 2$ y stride 2, exactamente una
+    de cada cuatro entradas recibe gradiente; con ventanas $3 \times 3$ y stride 2
+    (solapadas, como en AlexNet), algunas entradas son el máximo de varias ventanas y otras de
+    ninguna:
     """,
     concepts=["P3"],
 )
@@ -1000,14 +1177,15 @@ nb.code(
         most = int(wins.max())
         print(
             f"{label}: recibe gradiente el {100 * np.mean(wins > 0):.0f} % de las entradas; "
-            f"la que más gana, {most} {'ventana' if most == 1 else 'ventanas'}"
+            f"como mucho, una entrada es el máximo de {most} "
+            f"{'ventana' if most == 1 else 'ventanas'}"
         )
     d = rng.normal(size=(5, 5))
     print(
         "máxima diferencia con cnncourse.pool2d_backward:",
         np.max(np.abs(maxpool_backward(d, z, 3, 2) - cnncourse.pool2d_backward(d, z, 3, 2))),
     )
-    title = "ventanas que gana cada entrada\n"
+    title = "de cuántas ventanas es el máximo cada entrada\n"
     fig = plotting.show_images(
         {title + "2 × 2, stride 2": wins_2, title + "3 × 3, stride 2 (solapadas)": wins_3},
         cmap="viridis",
@@ -1027,15 +1205,15 @@ nb.code(
 # --------------------------------------------------------------------------------------
 nb.md(
     r"""
-    ### Explora: el pooling paso a paso
+    ### Explora: el pooling, posición a posición
 
-    Mueve los deslizadores: el tamaño de la ventana, el stride y el paso; elige la operación
-    en el desplegable. Se resalta la ventana, se escribe su resultado y, debajo, la fórmula
-    del tamaño de la salida con tus números. Prueba una ventana de 3 con stride 2 (ventanas
-    solapadas), una de 4 con stride 3 (la división no es exacta: ¿qué filas y columnas se
-    quedan sin usar?) y un stride mayor que la ventana (hay valores que ninguna ventana
-    mira). (El explorador necesita un Jupyter en marcha; en una ejecución sin pantalla no se
-    ve nada.)
+    Mueve los deslizadores: el tamaño de la ventana, el stride y la posición $t$ de la ventana;
+    elige la operación en el desplegable. Se resalta la ventana, se escribe su resultado y,
+    debajo, la fórmula del tamaño de la salida con tus números. Prueba una ventana de 3 con
+    stride 2 (ventanas solapadas), una de 4 con stride 3 (la división no es exacta: ¿qué filas y
+    columnas se quedan sin usar?) y un stride mayor que la ventana (hay valores que ninguna
+    ventana mira). (El explorador necesita un Jupyter en marcha; en una ejecución sin pantalla
+    no se ve nada.)
     """,
     concepts=["P2", "P3"],
     locked=False,
@@ -1058,8 +1236,9 @@ nb.md(
       **operación** (máximo, media o mínimo; lo típico, ventana 2 y stride 2). Cada canal se
       agrupa por separado: `(C, H, W)` → `(C, Ho, Wo)`, con la fórmula del tamaño de la
       convolución.
-    * En `cnncourse` (y en PyTorch) el padding nunca gana el máximo ni el mínimo, y la media
-      divide entre la ventana completa, padding incluido.
+    * En `cnncourse` (y en PyTorch) el padding nunca puede ser el resultado del máximo ni del
+      mínimo, y la media divide entre la ventana completa, padding incluido. El tamaño de la
+      salida se redondea hacia abajo; con `ceil_mode=True` (PyTorch) o en Caffe, hacia arriba.
     * El pooling da **invarianza a pequeños desplazamientos**: si la respuesta no sale de su
       ventana, el max pooling no cambia; si cruza un borde de ventana, sí. El máximo global es
       invariante a cualquier desplazamiento.
@@ -1069,6 +1248,9 @@ nb.md(
     * Hacia atrás, un max pooling envía el gradiente de cada ventana a la posición de su
       máximo (la primera si hay empate) y suma los de ventanas solapadas; un average pooling
       lo reparte a partes iguales.
+    * Un gradiente programado a mano se comprueba con el **gradiente numérico** (diferencias
+      centradas de $f(\mathbf{x}) = \sum \mathrm{dout} \cdot \mathrm{maxpool}(\mathbf{x})$),
+      en una entrada sin empates.
 
     **Siguiente:** el cuaderno 6 junta todas las piezas en arquitecturas: el pooling de
     LeNet-5, AlexNet y VGG, y el *global average pooling* con el que terminan GoogLeNet y
