@@ -170,7 +170,7 @@ def plot_speedups(times: Mapping[str, float], baseline: str | None = None, title
     """Bar chart of the speedup of each implementation over ``baseline`` (log scale).
 
     ``times`` maps a name to a time in seconds; ``baseline`` defaults to the slowest.
-    Each bar is labelled with its speedup ("x 1234").
+    Each bar is labelled with its speedup ("× 1 234").
     """
     plt = _pyplot()
     if not times:
@@ -191,7 +191,7 @@ def plot_speedups(times: Mapping[str, float], baseline: str | None = None, title
         ax.text(
             bar.get_x() + bar.get_width() / 2,
             sp,
-            f"x {sp:,.0f}".replace(",", " ") if sp >= 10 else f"x {sp:.1f}",
+            f"× {sp:,.0f}".replace(",", " ") if sp >= 10 else f"× {sp:.1f}",
             ha="center",
             va="bottom",
             fontsize=9,

@@ -401,6 +401,8 @@ STATEMENT_WORDS = {
         "`np.correlate`",
         "`scipy.signal`",
         "`cnncourse.conv1d`",
+        "$w = 1$",  # the hidden checks try both ends of 1 <= w <= W
+        "$w = W$",
     ],
     "find_rising_edges": ["enteros", "`threshold`", "no modifiques `x`", "`np.convolve`"],
     "conv1d_numba": [

@@ -15,7 +15,9 @@ def test_assert_close_puts_the_hint_first_and_keeps_it_whole():
         checks.assert_close(np.array([1.0, 2.0]), [1.0, 3.0], hint=hint, context="Con x = (1, 2)")
     text = str(info.value)
     assert text.startswith(hint)
-    assert text.index("Con x = (1, 2)") < text.index("Esperado") < text.index("NumPy")
+    assert text.index("Con x = (1, 2)") < text.index("Esperado") < text.index("No coinciden")
+    assert "No coinciden 1 de 2 valores; la mayor diferencia, 1, está en la posición 1." in text
+    assert "Mismatched" not in text and "tolerance" not in text  # no English report
 
 
 def test_assert_close_computes_a_callable_hint_only_on_failure():
@@ -30,6 +32,13 @@ def test_assert_close_computes_a_callable_hint_only_on_failure():
     with pytest.raises(AssertionError, match="^pista"):
         checks.assert_close(np.array([2.0]), [1.0], hint=hint)
     assert calls == [1]
+
+
+def test_assert_close_says_where_in_spanish():
+    with pytest.raises(AssertionError, match=r"un nan donde se esperaba 0.*posición \(0, 1\)"):
+        checks.assert_close(np.array([[1.0, np.nan]]), [[1.0, 0.0]])
+    with pytest.raises(AssertionError, match=r"se esperaba \(2,\) y se recibió \(3,\)"):
+        checks.assert_close(np.ones(3), [1.0, 1.0])
 
 
 def test_assert_close_with_a_non_array_answer():

@@ -1004,9 +1004,36 @@ def assert_close(got, expected, hint="", context="", rtol=1e-7, atol=1e-9):
         except Exception:  # noqa: BLE001 - whatever the student returned
             shown = f"Esperado:\n{exp}\nRecibido: {got!r}"
         parts.append(shown)
-        numpy_report = _str.strip(_str(err))
-        parts.append("(Informe de NumPy) " + numpy_report)
+        parts.append(_difference_es(got, exp, rtol, atol, err))
         raise _AssertionError("\n".join(parts)) from None
+
+
+def _difference_es(got, exp, rtol, atol, err):
+    """Where and by how much ``got`` differs from ``exp``, in Spanish (NumPy's report is
+    in English)."""
+    try:
+        g = _np.asarray(got, dtype=_np.float64)
+        e = _np.asarray(exp, dtype=_np.float64)
+    except Exception:  # noqa: BLE001 - not numbers at all
+        return f"No se puede comparar con números ({_type(err).__name__})."
+    if g.shape != e.shape:
+        return f"Formas distintas: se esperaba {e.shape} y se recibió {g.shape}."
+    bad = ~_np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=False)
+    if not bad.any():
+        return ""
+    with _np.errstate(invalid="ignore"):
+        diff = _np.where(bad, _np.abs(g - e), 0.0)
+    diff = _np.where(_np.isnan(diff), _np.inf, diff)  # a NaN is the worst difference
+    where = _tuple(int(i) for i in _np.unravel_index(int(_np.argmax(diff)), diff.shape))
+    shown = where if _n(where) != 1 else where[0]
+    if _np.isnan(g[where]) or _np.isinf(diff[where]):
+        worst = f"un {g[where]} donde se esperaba {e[where]:.4g}"
+    else:
+        worst = f"{float(diff[where]):.4g}"
+    return (
+        f"No coinciden {int(bad.sum())} de {bad.size} valores; la mayor diferencia, "
+        f"{worst}, está en la posición {shown}."
+    )
 
 
 def _names_used(fn):

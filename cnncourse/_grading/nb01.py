@@ -138,7 +138,7 @@ def _nb01_one_hint(got, expected, candidates, same):
 # --------------------------------------------------------------------------------------
 _NB01_FLIPPED = (
     "Has invertido el kernel: eso es la convolución de las matemáticas (np.convolve). "
-    "En deep learning 'convolución' es correlación cruzada (np.correlate): "
+    "En aprendizaje profundo, «convolución» es la correlación cruzada (np.correlate): "
     "x[m + i] * u[m], sin invertir."
 )
 
@@ -205,7 +205,10 @@ def explain_conv1d(got, x, u):
     if n != W - w + 1:
         hint = f"La salida debe tener W - w + 1 = {W} - {w} + 1 = {W - w + 1} elementos; tiene {n}."
         if n == W - w:
-            hint += " Parece un error por uno: el bucle debe llegar hasta i = W - w incluido."
+            hint += (
+                " Parece un error por uno: crea la salida con np.zeros(W - w + 1) y haz que el "
+                "bucle de i llegue hasta i = W - w incluido, range(W - w + 1)."
+            )
         elif n == W:
             hint += " Parece que recorres toda la entrada: la ventana se sale del vector."
         return hint

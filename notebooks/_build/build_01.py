@@ -1,4 +1,5 @@
-"""Source of notebooks/01_conv1d.ipynb (introduction I1-I5, 1D convolution C1-C2)."""
+"""Source of notebooks/01_conv1d.ipynb (introduction I1, I2, I4, I5; 1D convolution C1, C2;
+C6 in passing). I3, images as pixel matrices, is taught in notebook 02."""
 
 import sys
 from pathlib import Path
@@ -76,13 +77,14 @@ nb.md(
     * **Compartición de pesos**, para el movimiento: el mismo kernel, con los mismos pesos,
       recorre toda la entrada, así que un patrón se busca igual en todas las posiciones.
 
-    Con el movimiento hay que ser precisos: si el patrón se desplaza, la salida de la convolución
-    **se desplaza con él**, pero no es la *misma* salida. Se dice que la convolución es
-    **equivariante** al desplazamiento (la salida se mueve con la entrada). La **invarianza** que
-    pide el principio (misma salida aunque el objeto se mueva) llega después, al resumir la salida
-    con *pooling* (cuaderno 5); en la sección 7 verás un adelanto. La composición jerárquica se
-    obtiene apilando convoluciones: cada capa combina las salidas de la anterior, y el campo
-    receptivo sobre la imagen crece con cada capa.
+    Con el movimiento hay que ser precisos: si el patrón se desplaza, la salida de la
+    convolución **se desplaza con él**, pero no es la *misma* salida. Se dice que la convolución
+    es **equivariante** al desplazamiento (la salida se mueve con la entrada). La **invarianza**
+    que pide el principio (misma salida aunque el objeto se mueva) llega después, al resumir la
+    salida con *pooling* (cuaderno 5): un pooling local la da para desplazamientos pequeños y
+    uno global, para cualquiera que deje el objeto dentro de la imagen; en la sección 7 verás un
+    adelanto. La composición jerárquica se obtiene apilando convoluciones: cada capa combina las
+    salidas de la anterior, y el campo receptivo sobre la imagen crece con cada capa.
     """,
     concepts=["I1"],
 )
@@ -92,18 +94,20 @@ nb.md(
     ## 2. Un poco de historia
 
     * **¿Cómo funciona nuestra visión?** En **1981**, David **Hubel** y Torsten **Wiesel**
-      reciben el Premio Nobel de Fisiología o Medicina por sus contribuciones a la neurociencia y su investigación
-      sobre el procesamiento visual en el cerebro: hay neuronas de la corteza visual que solo
-      responden a bordes con cierta orientación en una zona pequeña del campo visual (su
-      **campo receptivo**), y otras que combinan sus respuestas.
+      reciben el Premio Nobel de Fisiología o Medicina por sus contribuciones a la neurociencia
+      y su investigación, desde 1959, sobre el procesamiento visual en el cerebro: hay neuronas
+      de la corteza visual que solo responden a bordes con cierta orientación en una zona
+      pequeña del campo visual (su **campo receptivo**), y otras que combinan sus respuestas.
     * **Neocognitron (1980).** Fukushima propone implementar ese modelo jerárquico del sistema
       visual con redes neuronales: está creado a partir de convoluciones y es capaz de detectar
       composiciones jerárquicas, pero su algoritmo de entrenamiento es ineficiente.
     * **Redes convolucionales (1990).** LeCun entrena una red convolucional utilizando
       *backpropagation* (**retropropagación**: el algoritmo que calcula el gradiente del error
-      respecto a cada peso, capa a capa, desde la salida hacia la entrada) y aboga por el aprendizaje de características *end-to-end* en la
-      clasificación de imágenes: los filtros ya no se diseñan a mano, se aprenden.
-    """,  # noqa: E501 - markdown text, kept as written
+      respecto a cada peso, capa a capa, desde la salida hacia la entrada) y aboga por el
+      aprendizaje de características *end-to-end* (de extremo a extremo: de los píxeles a la
+      clase, todo se aprende a la vez) en la clasificación de imágenes: los filtros ya no se
+      diseñan a mano, se aprenden.
+    """,
     concepts=["I2"],
 )
 
@@ -114,7 +118,7 @@ nb.md(
     Una imagen es una matriz de píxeles. Podríamos aplanarla en un vector y dársela a una red
     densa (totalmente conectada), pero:
 
-    * Las imágenes no pueden tratarse como vectores "no estructurados": la red tendría que
+    * Las imágenes no pueden tratarse como vectores «no estructurados»: la red tendría que
       aprender por separado el mismo patrón en cada posición. **No hay invarianza al movimiento.**
     * Los modelos serían **enormes**: una pequeña imagen en escala de grises de $100 \times 100$
       ya es un vector de $10\,000$ valores, y cada neurona de la capa densa tiene un peso por
@@ -131,7 +135,8 @@ nb.md(
 nb.solution(
     '''
     def dense_params(height, width, units):
-        """Parámetros (pesos y sesgos) de una capa densa sobre una imagen aplanada."""
+        """Número de parámetros (pesos y sesgos), un int, de una capa densa de `units` neuronas
+        sobre una imagen de height x width píxeles aplanada."""
         ### BEGIN SOLUTION
         return height * width * units + units
         ### END SOLUTION
@@ -182,10 +187,10 @@ nb.md(
     * uno o varios **kernels** o **filtros** $\mathbf{u}$;
     * la salida $\mathbf{o}$.
 
-    El kernel se desliza por la entrada; en cada posición se multiplican elemento a elemento la
-    ventana de la entrada y el kernel, y se suma. Ese número es un elemento de la salida. A la
-    salida de una convolución se la llama también **mapa de características** (*feature map*):
-    dice dónde aparece en la entrada la característica que busca el kernel.
+    El kernel se desliza por la entrada; en cada posición se multiplican, elemento a elemento, la
+    ventana de la entrada y el kernel, y se suman los productos: esa suma es un elemento de la
+    salida. A la salida de una convolución se la llama también **mapa de características**
+    (*feature map*): dice dónde aparece en la entrada la característica que busca el kernel.
     """,
     concepts=["I5"],
 )
@@ -211,25 +216,25 @@ nb.md(
     * la salida tiene **$W-w+1$** elementos: la última posición válida del kernel empieza en
       $i = W-w$;
     * el kernel **no se invierte**: $x_{m+i}$ se multiplica por $u_m$, en el mismo orden. En
-      deep learning se llama "convolución" a lo que en matemáticas se llama **correlación
-      cruzada** (en NumPy, `np.correlate`). La convolución de las matemáticas (`np.convolve`,
-      `scipy.signal.convolve`) invierte el kernel antes de deslizarlo. Con el ejemplo del voltaje
-      de la clase se ve en una línea:
+      aprendizaje profundo (*deep learning*) se llama «convolución» a lo que en matemáticas se
+      llama **correlación cruzada** (en NumPy, `np.correlate`). La convolución de las
+      matemáticas (`np.convolve`, `scipy.signal.convolve`) invierte el kernel antes de
+      deslizarlo. Con el ejemplo del voltaje de la clase se ve la diferencia:
     """,
     concepts=["C1"],
 )
 
 nb.code(
     """
-    v = np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float)
+    x = np.array([0, 0, 0, 0, 1, 2, 3, 3], dtype=float)  # el voltaje de la clase
     print(
         "np.correlate(x, (-1, 1), 'valid') =",
-        np.correlate(v, [-1, 1], "valid"),
+        np.correlate(x, [-1, 1], "valid"),
         "<- la convolución de la clase",
     )
     print(
         "np.convolve(x, (-1, 1), 'valid')  =",
-        np.convolve(v, [-1, 1], "valid"),
+        np.convolve(x, [-1, 1], "valid"),
         "<- invierte el kernel: calcula x ⊛ (1, -1)",
     )
     """,
@@ -242,10 +247,10 @@ nb.md(
     bajadas en vez de subidas. Para un kernel **aprendido**, no: sus valores son parámetros que
     se aprenden durante el entrenamiento (cuaderno 2), así que si hiciera falta el kernel
     invertido, la red aprendería directamente los valores invertidos. Por eso las bibliotecas de
-    deep learning (PyTorch, TensorFlow y también `cnncourse`) se ahorran la inversión y calculan
-    la correlación cruzada.
+    aprendizaje profundo (PyTorch, TensorFlow y también `cnncourse`) se ahorran la inversión y
+    calculan la correlación cruzada.
 
-    ### El barrido, paso a paso
+    ### El barrido, posición a posición
 
     Antes de programarla, hagamos la convolución a mano. El kernel $(-1, 1)$ se coloca en cada
     posición $i$ y cada salida es una suma de productos: $o_i = x_i \cdot (-1) + x_{i+1} \cdot 1$.
@@ -255,16 +260,18 @@ nb.md(
 
 nb.code(
     """
-    print(conv_steps_text(v, np.array([-1.0, 1.0])))
+    print(conv_steps_text(x, np.array([-1.0, 1.0])))
     """,
     concepts=["C1", "C2"],
 )
 
 nb.md(
     r"""
-    Mueve el deslizador para recorrer las posiciones: se resalta la ventana de $\mathbf{x}$, se
-    escriben los productos y su suma, que es el elemento de $\mathbf{o}$ que se rellena. (Los
-    exploradores necesitan un Jupyter en marcha; en una ejecución sin pantalla no se ve nada.)
+    Mueve el deslizador «posición t» para recorrer las posiciones del kernel (aquí, que avanza de
+    una en una, la posición $t$ es el índice $i$ de la fórmula): se resalta la ventana de
+    $\mathbf{x}$, se escriben los productos y su suma, que es el elemento de $\mathbf{o}$ que se
+    rellena. (Los exploradores necesitan un Jupyter en marcha; en una ejecución sin pantalla no
+    se ve nada.)
     """,
     concepts=["C1"],
     locked=False,
@@ -272,15 +279,17 @@ nb.md(
 
 nb.code(
     """
-    sweep_explorer(v, np.array([-1.0, 1.0]))
+    sweep_explorer(x, np.array([-1.0, 1.0]))
     """
 )
 
 nb.md(
     r"""
     ✏️ **Ejercicio 2 (3 puntos).** Implementa `conv1d_loops(x, u)` con bucles de Python,
-    siguiendo la fórmula. Reglas (las comprueban la celda de comprobación y también las
-    comprobaciones ocultas):
+    siguiendo la fórmula. `x` y `u` son arrays 1D de NumPy, con $1 \le w \le W$: la fórmula
+    sirve también en los extremos, $w = 1$ y $w = W$ (que da una sola salida), y las
+    comprobaciones ocultas los prueban. Reglas (las comprueban la celda de comprobación y
+    también las comprobaciones ocultas):
 
     * devuelve un `np.ndarray` **nuevo** de tipo `float` (créalo con `np.zeros`), no una lista;
     * no modifiques `x` ni `u`;
@@ -293,7 +302,8 @@ nb.md(
 nb.solution(
     '''
     def conv1d_loops(x, u):
-        """Convolución 1D con bucles: o[i] = sum_m x[m + i] * u[m], de forma (W - w + 1,)."""
+        """Convolución 1D con bucles: devuelve o, de forma (W - w + 1,), con
+        o[i] = Σ_m x[m + i] · u[m]."""
         ### BEGIN SOLUTION
         W, w = len(x), len(u)
         o = np.zeros(W - w + 1)
@@ -407,7 +417,7 @@ nb.md(
        $(j, i)$ calcula $\sum_{n}\sum_{m} x_{n+j,\,m+i}\, u_{n,m} + b$, que es la convolución 2D de
        la clase (cuaderno 2) más un sesgo.
 
-    El libro *Dive into Deep Learning* (§7.1, "From Fully Connected Layers to Convolutions")
+    El libro *Dive into Deep Learning* (§7.1, «From Fully Connected Layers to Convolutions»)
     hace los mismos dos pasos en el otro orden, primero los pesos compartidos y después la
     localidad, y llega a la misma capa. Una capa convolucional tiene muchos filtros, cada uno con
     sus propios pesos: **1000 filtros** de $3 \times 3$ suman $1000 \cdot (9 + 1) = 10\,000$
@@ -466,10 +476,11 @@ nb.md(
     ### Equivarianza e invarianza
 
     La compartición de pesos tiene otra consecuencia: si el patrón se mueve, la salida de la
-    convolución se mueve con él (**equivarianza**); la capa densa, en cambio, ve un vector
-    completamente distinto. Si resumimos la salida de la convolución con su **máximo**, ese número
-    ya no cambia al mover el patrón: eso sí es **invarianza**, y es lo que hará el *pooling*
-    global del cuaderno 5. Compruébalo:
+    convolución se mueve con él (**equivarianza**); la salida de una capa densa, en cambio,
+    cambia por completo y sin relación con la anterior. Si resumimos la salida de la convolución
+    con su **máximo**, ese número ya no cambia al mover el patrón, mientras este no se salga de
+    la señal: eso sí es **invarianza**, y es lo que hará el *pooling* global del cuaderno 5.
+    Compruébalo:
     """,
     concepts=["I1"],
 )
@@ -478,7 +489,7 @@ nb.code(
     """
     pattern = np.array([0, 0, 1, 3, 1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
     moved = np.roll(pattern, 5)  # el mismo patrón, 5 posiciones más allá
-    u = np.array([1.0, 3.0, 1.0])  # un kernel que "busca" ese patrón
+    u = np.array([1.0, 3.0, 1.0])  # un kernel que «busca» ese patrón
     o_original, o_moved = conv1d_loops(pattern, u), conv1d_loops(moved, u)
     print("salida original:", o_original)
     print("salida movida:  ", o_moved, "  <- la misma, 5 posiciones más allá (equivariante)")
@@ -497,11 +508,12 @@ nb.md(
     Ahora una señal más realista: el registro del voltaje de un interruptor que se enciende y se
     apaga varias veces, con algo de ruido. Queremos los instantes en los que **se enciende**.
 
-    ✏️ **Ejercicio 3 (2 puntos).** Escribe `find_rising_edges(x, threshold=0.5)`: convoluciona
-    `x` con el kernel $(-1, 1)$ (puedes usar tu `conv1d_loops` o `cnncourse.conv1d`) y devuelve un
-    `np.ndarray` de **enteros** con los índices $i$ de la salida en los que
-    $(\mathbf{x} \circledast (-1,1))[i] > \text{threshold}$, en orden creciente (pista:
-    `np.flatnonzero`). El índice $i$ señala que el salto ocurre entre las muestras $i$ e $i+1$.
+    ✏️ **Ejercicio 3 (2 puntos).** Escribe `find_rising_edges(x, threshold=0.5)`: calcula la
+    convolución de `x` con el kernel $(-1, 1)$ (puedes usar tu `conv1d_loops` o
+    `cnncourse.conv1d`) y devuelve un `np.ndarray` de **enteros** con los índices $i$ de la
+    salida en los que $(\mathbf{x} \circledast (-1,1))[i] > \text{threshold}$, en orden creciente
+    (pista: `np.flatnonzero`). El índice $i$ señala que el salto ocurre entre las muestras $i$ e
+    $i+1$.
     Reglas (las comprueban la celda de comprobación y también las comprobaciones ocultas):
     devuelve un `np.ndarray` de enteros (no una lista, ni la máscara de `True`/`False`), compara
     con el parámetro `threshold` y no modifiques `x`. Ojo con `np.convolve`: invierte el kernel
@@ -561,7 +573,7 @@ nb.tests(
                 hint=checks.explain_rising_edges(edges, x, threshold),
                 context=f"Con {where} y threshold = {threshold}:",
             )
-    print("Flancos de subida encontrados:", edges)
+    print("Flancos de subida del interruptor:", edges)
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
@@ -590,14 +602,14 @@ nb.md(
 
     Mueve los deslizadores (los tres pesos del kernel) o elige un filtro predefinido: la media
     móvil suaviza el ruido, el incremento marca los saltos y la segunda derivada, los cambios de
-    pendiente. El predefinido «incremento (0, -1, 1)» es el kernel $(-1, 1)$ del ejercicio 3 con
-    un cero delante, para que sus tres pesos quepan en los tres deslizadores: calcula
-    $x_{i+2} - x_{i+1}$, así que cada salto aparece **un índice antes** que en el ejercicio 3
-    (en $i - 1$ en vez de en $i$), y la salida tiene un elemento menos. Si marcas «escala fija», el
-    eje vertical de la salida es el mismo que el de la entrada: con la identidad (el kernel
-    inicial), sube el peso central a 2 y la salida, que se duplica, se sale del gráfico por
-    arriba. Sin «escala fija», el eje se ajusta a la salida y la forma parece la misma: solo
-    cambian los números del eje.
+    pendiente. El filtro predefinido «incremento (0, -1, 1)» es el kernel $(-1, 1)$ del
+    ejercicio 3 con un cero delante, para que sus tres pesos quepan en los tres deslizadores:
+    calcula $x_{i+2} - x_{i+1}$, así que cada salto aparece **un índice antes** que en el
+    ejercicio 3 (en $i - 1$ en vez de en $i$), y la salida tiene un elemento menos. Si marcas
+    «escala fija», el eje vertical de la salida es el mismo que el de la entrada: con la
+    identidad (el kernel inicial), sube el peso central a 2 y la salida, que se duplica, se sale
+    del gráfico por arriba. Sin «escala fija», el eje se ajusta a la salida y la forma parece la
+    misma: solo cambian los números del eje.
     (El explorador necesita un Jupyter en marcha; en una ejecución sin pantalla no se ve nada.)
     """,
     concepts=["C1"],
@@ -624,11 +636,11 @@ nb.md(
     comprobaciones ocultas):
 
     * la función está decorada con `@numba.njit`;
-    * las del ejercicio 2: devuelve un `np.ndarray` nuevo de tipo `float` creado con `np.zeros`
-      (nada de listas: una función de Numba que devuelve una lista da a Python una lista, no un
-      array),
-      no modifiques `x` ni `u`, y nada de `cnncourse` ni de `np.convolve`/`np.correlate` dentro
-      (Numba sabe compilar estas dos, pero aquí se trata de escribir tú los bucles).
+    * las del ejercicio 2: devuelve un `np.ndarray` nuevo de tipo `float` (créalo con
+      `np.zeros`; nada de listas: una función de Numba que devuelve una lista da a Python una
+      lista, no un array), no modifiques `x` ni `u`, y nada de `cnncourse` ni de
+      `np.convolve`/`np.correlate` dentro (Numba sabe compilar estas dos, pero aquí se trata de
+      escribir tú los bucles).
 
     Si Numba no sabe compilar algo, lanza un `TypingError` largo y en inglés al **llamar** a la
     función (no al definirla). La celda de comprobación lo intercepta y te explica en castellano
@@ -663,7 +675,7 @@ nb.tests(
 
 
     def _run_numba(x, u):
-        """conv1d_numba(x, u) con las reglas del ejercicio; un error de Numba, explicado."""
+        """Ejecuta conv1d_numba(x, u) con las reglas del ejercicio; explica los fallos de Numba."""
         try:
             return checks.check_rules(conv1d_numba, (x, u), "conv1d_numba", globals())
         except Exception as err:
@@ -715,7 +727,8 @@ nb.md(
     | tu Numba | tu `conv1d_numba` ya compilada (la compilación, en la primera llamada, no se cuenta) |
     | cnncourse.conv1d | la función de la biblioteca: valida la entrada y llama a una función compilada con Numba (y guardada en caché), con los bucles en otro orden (el del kernel por fuera, el de la señal por dentro) para que el procesador haga varias multiplicaciones a la vez: por eso suele ganar a tu versión |
 
-    Antes de medir llamamos una vez a tu `conv1d_numba`, para que se compile fuera del tiempo.
+    Antes de medir llamamos una vez a tu `conv1d_numba`, para que la compilación no cuente en el
+    tiempo medido.
     """,  # noqa: E501 - markdown table rows cannot wrap
     concepts=["C1"],
 )
@@ -769,13 +782,13 @@ nb.md(
     * La convolución es **equivariante** (la salida se mueve con la entrada); la invarianza
       llega al resumir la salida, por ejemplo con su máximo (*pooling*, cuaderno 5).
     * $(0,0,0,0,1,2,3,3) \circledast (-1,1) = (0,0,0,1,1,1,0)$: el kernel $(-1, 1)$ detecta
-      incrementos y sirve para encontrar flancos en una señal real.
+      incrementos y sirve para encontrar los flancos de subida de una señal real.
     * Compilar los bucles con Numba los acelera cientos o miles de veces.
 
     **Siguiente:** el cuaderno 2 lleva todo esto a imágenes (convolución 2D).
 
-    **Para saber más:** *Dive into Deep Learning*, capítulo "Convolutional Neural Networks"
-    (§7.1, "From Fully Connected Layers to Convolutions", para la sección 7);
+    **Para saber más:** *Dive into Deep Learning*, capítulo «Convolutional Neural Networks»
+    (§7.1, «From Fully Connected Layers to Convolutions», para la sección 7);
     Dumoulin y Visin, *A guide to convolution arithmetic for deep learning*.
     """,
     grade_id="nb01-md-summary",
