@@ -78,7 +78,7 @@ def test_plotting_functions_return_figures():
     assert len(fig3.axes) == 2
     fig4 = plotting.plot_speedups({"python": 1.0, "numba": 0.001}, baseline="python")
     labels = [t.get_text() for t in fig4.axes[0].texts]
-    assert "x 1 000" in labels
+    assert "× 1 000" in labels
     assert plotting.plot_losses([1.0, 0.5, 0.25]).axes
     plt.close("all")
     with pytest.raises(ValueError, match="titles"):
