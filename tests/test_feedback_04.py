@@ -601,7 +601,7 @@ def _statement(nb, grade_id):
                 "np.convolve",
                 "scipy",
                 "no modifiques `x` ni `u`",
-                "`np.ndarray` de `float`",
+                "`np.ndarray` de tipo `float`",
                 "conv2d_pad_stride(x, u, p, s)",
             ],
         ),

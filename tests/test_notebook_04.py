@@ -9,10 +9,14 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 from _nbutils import (
     cell_by_id,
     cheat_result,
+    execute,
     load,
     structure_problems,
     wrong_answer_problems,
@@ -56,6 +60,202 @@ def test_quotes_the_lecture():
         r"\left(\frac{W+2p-w}{s}+1\right) \times \left(\frac{H+2p-h}{s}+1\right)",
     ):
         assert sentence in text, sentence
+
+
+def _markdown(nb=None) -> str:
+    nb = nb or load(NAME)
+    return " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+
+
+def _index(nb, needle: str, cell_type: str = "markdown") -> int:
+    hits = [i for i, c in enumerate(nb.cells) if c.cell_type == cell_type and needle in c.source]
+    assert len(hits) == 1, f"{needle!r} in cells {hits}"
+    return hits[0]
+
+
+def _size(n, k, p=0, s=1):
+    return (n + 2 * p - k) // s + 1
+
+
+# --------------------------------------------------------------------------------------
+# Issue 18: the reviewers' corrections, with their numbers checked
+# --------------------------------------------------------------------------------------
+def test_alexnet_input_size_is_stated_right():
+    """With the floor rule, 224 gives 54; 227-230 all give 55; 227 is the smallest giving 55
+    and the only one of them whose division is exact (issue 18.2)."""
+    giving_55 = [n for n in range(150, 300) if _size(n, 11, 0, 4) == 55]
+    assert giving_55 == [227, 228, 229, 230]
+    assert [n for n in giving_55 if (n - 11) % 4 == 0] == [227]
+    assert _size(224, 11, 0, 4) == 54
+    assert _size(224, 11, 2, 4) == 55  # torchvision's AlexNet: 224 with p = 2
+    text = _markdown()
+    assert "solo con 227 sale 55" not in text
+    for phrase in (
+        "con 224 salen 54",
+        r"\lfloor (224 - 11)/4 \rfloor + 1 = \lfloor 53.25 \rfloor + 1 = 54",
+        "todas las entradas de 227 a 230 dan 55",
+        "227 es la más pequeña que da 55 y la única de ellas con la que la división es exacta",
+        r"\lfloor (224 + 4 - 11)/4 \rfloor + 1 = 55",
+    ):
+        assert phrase in text, phrase
+
+
+def test_mac_count_next_to_the_parameter_count():
+    """D·Ho·Wo·C·h·w is in the prose of the parameter section, equals the library's
+    Conv2D.macs and (parameters − D)·Ho·Wo, and the visible test checks it (issue 18.6)."""
+    from cnncourse.layers import Conv2D
+
+    nb = load(NAME)
+    section = nb.cells[_index(nb, "## 8. Parámetros y multiplicaciones")].source
+    assert r"D \cdot H_o \cdot W_o \cdot C \cdot h \cdot w" in section
+    assert r"(\text{parámetros} - D) \times H_o \times W_o" in section
+    assert section.index("multiplicaciones") < section.index("✏️")  # before the exercise
+    for (C, H, W), D, k, p, s, macs in [
+        ((3, 227, 227), 96, 11, 0, 4, 105_415_200),  # AlexNet conv1, quoted in the prose
+        ((3, 224, 224), 64, 3, 1, 1, 86_704_128),  # VGG conv1_1, printed by the test cell
+        ((64, 224, 224), 64, 3, 1, 1, 1_849_688_064),
+        ((3, 224, 224), 64, 7, 3, 2, 118_013_952),  # ResNet conv1
+        ((16, 150, 128), 32, 3, 1, 2, 22_118_400),
+    ]:
+        Ho, Wo = _size(H, k, p, s), _size(W, k, p, s)
+        layer = Conv2D(C, D, k, stride=s, padding=p)
+        assert D * Ho * Wo * C * k * k == layer.macs((C, H, W)) == macs
+        assert (layer.count_params() - D) * Ho * Wo == macs
+    assert "105 415 200" in section
+    test = cell_by_id(nb, "test_conv_layer_params").source
+    visible = test.split("### BEGIN HIDDEN TESTS")[0]
+    assert "macs == 96 * 55 * 55 * 3 * 11 * 11" in visible
+    dense = nb.cells[_index(nb, "### Convolucional contra densa")].source
+    assert "$h \\cdot w = 9$ veces más" in dense
+    assert (64 * 224 * 224 * 27) // (3 * 224 * 224 * 64) == 9  # conv vs dense multiplications
+
+
+def test_padding_cases_are_named_and_right():
+    """valid (p = 0), same (p = (k − 1)/2) and full (p = k − 1, output n + k − 1), as the
+    frameworks name them (issue 18.9); the 1D demo compares with np.correlate's modes."""
+    import cnncourse
+
+    rng = np.random.default_rng(4)
+    for n in (5, 8, 13):
+        for k in (1, 3, 5):
+            assert _size(n, k, 0) == n - k + 1
+            assert _size(n, k, (k - 1) // 2) == n
+            assert _size(n, k, k - 1) == n + k - 1
+            x, u = rng.normal(size=n), rng.normal(size=k)
+            for p, mode in ((0, "valid"), ((k - 1) // 2, "same"), (k - 1, "full")):
+                np.testing.assert_allclose(
+                    cnncourse.conv1d(x, u, padding=p), np.correlate(x, u, mode=mode)
+                )
+    nb = load(NAME)
+    cases = nb.cells[_index(nb, "| completo (*full*) | $p = k - 1$ | $n + k - 1$: crece |")]
+    for phrase in ("(*valid*)", "(*half* o *same*)", "`padding=k - 1`", 'mode="valid"'):
+        assert phrase in cases.source, phrase
+    code = nb.cells[_index(nb, 'pads = {0: "valid", 1: "same", 2: "full"}', "code")].source
+    assert "np.correlate(x1, u1, mode=case)" in code
+    table = nb.cells[_index(nb, "## 6. El tamaño de la salida")].source
+    assert "| *full padding* | 5 | 3 | 2 | 1 | 6 | 7 |" in table
+    assert _size(5, 3, 2) == 7 and (5 + 2 * 2 - 3) == 6
+
+
+def test_d2l_convention_is_warned_about():
+    """d2l's p_h is the total padding: ⌊(n − k + p_h + s)/s⌋ with p_h = 2p is the same size
+    (issue 18.8)."""
+    for n in range(1, 30):
+        for k in range(1, 8):
+            for p in range(3):
+                for s in range(1, 5):
+                    if n + 2 * p >= k:
+                        assert (n - k + 2 * p + s) // s == _size(n, k, p, s)
+    summary = " ".join(cell_by_id(load(NAME), "nb04-md-summary").source.split())
+    assert "«Padding and Stride»" in summary
+    assert "su $p_h$ es el padding **total**" in summary
+    assert r"\lfloor (n_h - k_h + p_h + s_h)/s_h \rfloor" in summary
+
+
+def test_stride_is_salto_and_the_window_place_is_posicion_t():
+    """«paso» had two meanings; now «stride (salto)» and «posición t» (issue 18.7)."""
+    nb = load(NAME)
+    for i, cell in enumerate(nb.cells):
+        assert not re.search(r"\bpasos?\b", cell.source, flags=re.I), (i, cell.source[:200])
+    text = _markdown(nb)
+    assert "**stride** (salto)" in text
+    assert "la **posición $t$**" in text
+    codes = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert 'f"posición t = {t}"' in codes
+
+
+def test_explorer_comes_right_after_the_output_size_formula():
+    """The conv-arithmetic explorer follows the H5 formula and its Geometry demo, before the
+    exercises (issue 18.19)."""
+    nb = load(NAME)
+    formula = _index(nb, "## 6. El tamaño de la salida")
+    explorer = _index(nb, "conv_arithmetic_explorer(", "code")
+    assert nb.cells[formula + 1].cell_type == "code"  # the Geometry cases of the table
+    assert explorer == formula + 3
+    assert nb.cells[explorer - 1].source.startswith("### Explora")
+    assert explorer < _index(nb, "✏️ **Ejercicio 1")
+
+
+def test_one_axis_geometry_speaks_of_columns():
+    """The table's demo builds one-axis geometries of an image's width: «columnas», never
+    «muestras» (issue 18.18)."""
+    from cnncourse.arithmetic import Geometry
+
+    nb = load(NAME)
+    code = nb.cells[_index(nb, "cases = [  # (W, w, p, s), los de la tabla", "code")].source
+    assert 'axis="columns"' in code
+    g = Geometry((8,), (3,), stride=3, axis="columns")
+    assert "columnas" in g.message_es and "muestra" not in g.message_es
+
+
+def test_printed_outputs_of_the_corrections():
+    """Run the solution form: the one-axis table speaks of columns; the AlexNet sweep, the
+    MAC counts (checked in the notebook against Conv2D) and the valid/same/full demo print."""
+    nb = load(NAME)
+    done = execute(nb, timeout=TIMEOUT, allow_errors=False)
+
+    def printed(needle):
+        cell = done.cells[_index(done, needle, "code")]
+        return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+    table = printed("cases = [  # (W, w, p, s), los de la tabla")
+    assert "muestra" not in table
+    assert "las últimas 2 columnas no se usan (las 6 y 7 de la entrada)" in table
+    assert "⌊(5 + 2·2 − 3)/1⌋ + 1 = 7" in table  # the full-padding row
+    sweep = printed("def conv(filters, kernel_size, padding=0, stride=1):")
+    assert "n = 224: Ho = 54  (división no exacta)" in sweep
+    assert "n = 227: Ho = 55  (división exacta)" in sweep
+    assert "n = 230: Ho = 55  (división no exacta)" in sweep
+    assert "n = 231: Ho = 56  (división exacta)" in sweep
+    params = printed('"""Comprueba conv_layer_params')
+    assert "86 704 128 multiplicaciones" in params
+    dense = printed("def dense_layer_params(input_shape, units):")
+    assert "34 944 parámetros,   105 415 200 multiplicaciones" in dense
+    assert "la convolucional hace 9 veces más multiplicaciones" in dense
+    modes = printed('pads = {0: "valid", 1: "same", 2: "full"}')
+    for mode in ("valid", "same", "full"):
+        assert f"np.correlate(x, u, mode={mode!r})? True" in modes
+
+
+ENGLISH = re.compile(r"\b(the|of|and|with|after|each|layer|weights|shape|output|length)\b", re.I)
+
+
+def test_what_students_read_is_in_spanish():
+    """Docstrings of every function in the notebook (the stubs are part of the statement)
+    in Spanish; the terms of issue 18.17."""
+    nb = load(NAME)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for doc in re.findall(r'def \w+\(.*?\):\n\s+"""(.*?)"""', cell.source, flags=re.S):
+            assert not ENGLISH.search(doc), doc
+    text = _markdown(nb)
+    for old in ("celda de test", "tests ocultos", "*BatchNorm*", "de `float` nuevo"):
+        assert old not in text, old
+    assert "celda de comprobación" in nb.cells[0].source
+    assert "comprobaciones ocultas" in nb.cells[0].source
+    assert "normalización por lotes (BatchNorm)" in text
+    assert "un `np.ndarray` nuevo de tipo `float`" in text
 
 
 # --------------------------------------------------------------------------------------

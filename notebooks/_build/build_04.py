@@ -18,18 +18,20 @@ nb.md(
        $w \times h$ de cada kernel, el *padding* y el *stride*;
     2. qué forma tiene la salida con $D$ filtros y cómo la cambia el tamaño del kernel;
     3. qué son el padding (un marco de ceros alrededor de la entrada) y el stride (el salto de
-       la ventana), y para qué sirve cada uno;
+       la ventana), para qué sirve cada uno y cómo se llaman los tres casos de padding más
+       usados (*valid*, *same* y *full*);
     4. calcular el tamaño de la salida con la fórmula de la clase, también cuando la división
        no es exacta o la ventana no cabe, y encadenarla capa a capa en redes reales (AlexNet,
        VGG, ResNet);
     5. añadir padding y stride a tu propia convolución 2D;
-    6. contar los parámetros de una capa convolucional y compararlos con los de una capa densa.
+    6. contar los parámetros y las multiplicaciones de una capa convolucional, y compararlos
+       con los de una capa densa.
 
     Los ejercicios calificados están marcados con ✏️. Escribe tu código donde pone
     `# ESCRIBE AQUÍ TU CÓDIGO` (borra la línea `raise NotImplementedError()` que lo acompaña)
-    y ejecuta la celda de test que va justo después: te dice si vas bien y, si no, qué error
-    típico parece que has cometido. Al calificar se ejecutan además tests ocultos con otros
-    tamaños y casos límite.
+    y ejecuta la celda de comprobación que va justo después: te dice si vas bien y, si no, qué
+    error típico parece que has cometido. Al calificar se ejecutan además comprobaciones ocultas
+    con otros tamaños y casos límite.
     """,
     grade_id="nb04-md-goals",
 )
@@ -42,19 +44,20 @@ nb.code(
     from matplotlib.patches import Rectangle
 
     import cnncourse
-    import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
+    import cnncourse._grading as checks  # pistas de las comprobaciones (no lo modifiques)
     from cnncourse import data, plotting
     from cnncourse.arithmetic import Geometry, conv_steps_text, draw_arithmetic, draw_step
+    from cnncourse.layers import Conv2D
     from cnncourse.widgets import conv_arithmetic_explorer, sweep_explorer
 
     np.set_printoptions(precision=3, suppress=True)
     rng = np.random.default_rng(0)
     photo = data.load_sample_image(gray=True)  # Grace Hopper, en escala de grises (H, W)
-    cnncourse.load_kernels()  # espera a los kernels compilados (un segundo)
+    cnncourse.load_kernels()  # espera a las funciones compiladas (un segundo)
 
 
     def draw_windows(geometries, titles, steps=None):
-        """One column per geometry: padded input and window (top), output (bottom)."""
+        """Una columna por geometría: entrada con padding y ventana (arriba), salida (abajo)."""
         steps = steps or [0] * len(geometries)
         n = len(geometries)
         fig, axes = plt.subplots(2, n, figsize=(3.1 * n, 6.2), squeeze=False)
@@ -252,19 +255,42 @@ nb.code(
 nb.md(
     r"""
     El mismo kernel de $3 \times 3$ sobre la entrada de $5 \times 5$ con marcos de grosor
-    $p = 0, 1, 2$ (el marco, en gris discontinuo). Con $p = 1$ la salida mide lo mismo que la
-    entrada: para un kernel **impar** de tamaño $k$, con stride 1, el padding $p = (k - 1)/2$
-    conserva el tamaño (se llama *same padding*: $p = 1$ para $3 \times 3$, $p = 2$ para
-    $5 \times 5$, $p = 3$ para $7 \times 7$). Con un kernel par haría falta medio píxel por
-    lado; algunas bibliotecas ponen un píxel más de marco en un lado que en el otro.
+    $p = 0, 1, 2$ (el marco, en gris discontinuo). Son los tres casos de padding con nombre
+    propio que usan la guía de Dumoulin y Visin y las bibliotecas, para un kernel **impar** de
+    tamaño $k$ y stride 1 (la salida, de una entrada de tamaño $n$):
+
+    | caso | padding | tamaño de la salida |
+    |---|---|---|
+    | sin padding (*valid*) | $p = 0$ | $n - k + 1$: encoge |
+    | mitad (*half* o *same*) | $p = (k - 1)/2$ | $n$: se conserva |
+    | completo (*full*) | $p = k - 1$ | $n + k - 1$: crece |
+
+    Las bibliotecas usan esos nombres: `padding="valid"` y `padding="same"` en Keras y en
+    PyTorch (en PyTorch, *same* solo con stride 1), y `mode="valid"`, `"same"` y `"full"` en
+    `np.correlate` y `scipy.signal.correlate2d`; en PyTorch, el *full* se pide con el grosor,
+    `padding=k - 1`.
+
+    Con $p = 1$ la salida mide lo mismo que la entrada: es el *same padding*, con $p = 1$ para
+    $3 \times 3$, $p = 2$ para $5 \times 5$ y $p = 3$ para $7 \times 7$. Con $p = 2 = k - 1$
+    (*full padding*) la primera ventana solo toca una casilla de la entrada, la esquina, y la
+    salida crece hasta $5 + 3 - 1 = 7$. Con un kernel par, el *same padding* necesitaría medio
+    píxel por lado; algunas bibliotecas ponen un píxel más de marco en un lado que en el otro.
     """,
     concepts=["H3"],
 )
 
 nb.code(
     """
-    pads = [0, 1, 2]
-    draw_windows([Geometry(5, 3, padding=p) for p in pads], [f"p = {p}" for p in pads]);
+    pads = {0: "valid", 1: "same", 2: "full"}
+    titles = [f"p = {p} ({case})" for p, case in pads.items()]
+    draw_windows([Geometry(5, 3, padding=p) for p in pads], titles)
+
+    # los mismos tres casos en 1D: una señal de 5 muestras y un kernel de 3, contra NumPy
+    x1, u1 = np.array([3.0, 1.0, 4.0, 1.0, 5.0]), np.array([1.0, 2.0, -1.0])
+    for p, case in pads.items():
+        o1 = cnncourse.conv1d(x1, u1, padding=p)
+        agree = np.allclose(o1, np.correlate(x1, u1, mode=case))
+        print(f"p = {p}: {len(o1)} muestras; ¿igual a np.correlate(x, u, mode={case!r})? {agree}")
     """,
     concepts=["H3"],
 )
@@ -278,8 +304,9 @@ nb.md(
        tamaño se conserva y decidimos nosotros cuándo reducirlo (con stride o con *pooling*).
     2. **Los bordes cuentan menos.** Sin padding y con un kernel de $3 \times 3$, un píxel de
        la esquina solo entra en una ventana y uno del centro en nueve: la red apenas «ve» los
-       bordes. Con el marco, los píxeles del borde entran en más ventanas. La figura cuenta en
-       cuántas ventanas entra cada píxel de una entrada de $8 \times 8$.
+       bordes. Con el marco, los píxeles del borde entran en más ventanas, y con el
+       *full padding* ($p = k - 1 = 2$) todos entran en las nueve, como los del centro. La
+       figura cuenta en cuántas ventanas entra cada píxel de una entrada de $8 \times 8$.
     """,
     concepts=["H3"],
 )
@@ -296,7 +323,7 @@ nb.code(
 
 
     def window_counts(size, k, p):
-        """How many k x k windows (stride 1) use each pixel of a size x size input."""
+        """En cuántas ventanas k x k (stride 1) entra cada píxel de una entrada size x size."""
         counts = np.zeros((size + 2 * p, size + 2 * p))
         n_out = size + 2 * p - k + 1
         for j in range(n_out):
@@ -307,8 +334,9 @@ nb.code(
 
     plotting.show_images(
         {
-            "p = 0: ventanas por píxel": window_counts(8, 3, 0),
-            "p = 1: ventanas por píxel": window_counts(8, 3, 1),
+            "p = 0 (valid): ventanas por píxel": window_counts(8, 3, 0),
+            "p = 1 (same): ventanas por píxel": window_counts(8, 3, 1),
+            "p = 2 (full): ventanas por píxel": window_counts(8, 3, 2),
         },
         cmap="viridis",
         vmin=0,
@@ -351,7 +379,7 @@ nb.md(
     En los ejemplos anteriores, siempre movemos el filtro $\mathbf{u}$ de **una en una unidad**
     sobre la entrada $\mathbf{x}$ en cada dirección, pero esto no tiene por qué ser siempre así.
 
-    * Ese valor es lo que se conoce como **stride** (paso).
+    * Ese valor es lo que se conoce como **stride** (salto).
     * Al igual que el padding, influye en el tamaño de salida.
 
     Con stride $s$, la ventana que produce $\mathbf{o}_{j,i}$ empieza en la fila $s \cdot j$ y
@@ -362,8 +390,10 @@ nb.md(
 
     **¿Qué sucede si cambiamos el tamaño del stride a tres?** Con una entrada de $9 \times 9$ y
     un kernel de $3 \times 3$, la ventana salta 3 casillas: las ventanas ya no se solapan y la
-    salida pasa de $7 \times 7$ (stride 1) a $3 \times 3$. Los pasos 0, 1, 2 y 3 (el paso 3 ya es
-    la segunda fila de la salida):
+    salida pasa de $7 \times 7$ (stride 1) a $3 \times 3$. Numeramos los lugares por los que pasa
+    la ventana, en orden, fila a fila: la **posición $t$** ($t = 0, 1, 2, \dots$) produce la
+    casilla $t$ de la salida, contada también fila a fila. Las posiciones $t = 0, 1, 2$ y $3$ (la
+    3 ya produce la segunda fila de la salida):
     """,
     concepts=["H4"],
 )
@@ -371,7 +401,7 @@ nb.md(
 nb.code(
     """
     g = Geometry(9, 3, stride=3)
-    draw_windows([g] * 4, [f"paso {t}" for t in range(4)], steps=[0, 1, 2, 3])
+    draw_windows([g] * 4, [f"posición t = {t}" for t in range(4)], steps=[0, 1, 2, 3])
     print("stride 1:", Geometry(9, 3).output_shape, "  stride 3:", g.output_shape)
     """,
     concepts=["H4"],
@@ -411,10 +441,10 @@ nb.md(
     ### Cuando la división no es exacta
 
     Con una entrada de $8 \times 8$, el mismo kernel de $3 \times 3$ y stride 3, la ventana cabe
-    en las posiciones 0 y 3; la siguiente empezaría en la 6 y necesitaría las filas 6, 7 y 8,
-    pero la 8 no existe. Así que solo hay 2 posiciones por dirección, y las **dos últimas filas y
-    columnas no se usan nunca** (rayadas en la figura): lo que haya en ellas no influye en la
-    salida.
+    empezando en la fila 0 y en la 3 (y lo mismo en las columnas); la siguiente empezaría en la
+    6 y necesitaría las filas 6, 7 y 8, pero la 8 no existe. Así que solo hay 2 posiciones por
+    dirección, y las **dos últimas filas y columnas no se usan nunca** (rayadas en la figura): lo
+    que haya en ellas no influye en la salida.
     """,
     concepts=["H4", "H5"],
 )
@@ -423,7 +453,8 @@ nb.code(
     """
     g = Geometry(8, 3, stride=3)
     last = g.n_steps - 1
-    fig = draw_windows([g, g], ["paso 0", f"paso {last} (el último)"], steps=[0, last])
+    titles = ["posición t = 0", f"posición t = {last} (la última)"]
+    fig = draw_windows([g, g], titles, steps=[0, last])
     for ax in fig.axes[:2]:  # rayamos las filas y columnas que ninguna ventana toca
         for r in range(8):
             for c in range(8):
@@ -469,8 +500,9 @@ nb.md(
 
     | caso | $W$ | $w$ | $p$ | $s$ | $(W + 2p - w)/s$ | $W_o$ |
     |---|---|---|---|---|---|---|
-    | sin padding ni stride (cuaderno 2) | 5 | 3 | 0 | 1 | 2 | 3 |
+    | sin padding (*valid*) ni stride (cuaderno 2) | 5 | 3 | 0 | 1 | 2 | 3 |
     | *same padding* | 5 | 3 | 1 | 1 | 4 | 5 |
+    | *full padding* | 5 | 3 | 2 | 1 | 6 | 7 |
     | stride 3, exacto | 9 | 3 | 0 | 3 | 2 | 3 |
     | stride 3, no exacto | 8 | 3 | 0 | 3 | 1.67 → 1 | 2 |
     | padding y stride | 7 | 3 | 1 | 2 | 3 | 4 |
@@ -489,6 +521,7 @@ nb.code(
     cases = [  # (W, w, p, s), los de la tabla
         (5, 3, 0, 1),
         (5, 3, 1, 1),
+        (5, 3, 2, 1),
         (9, 3, 0, 3),
         (8, 3, 0, 3),
         (7, 3, 1, 2),
@@ -497,11 +530,42 @@ nb.code(
         (4, 5, 0, 2),
     ]
     for W, w, p, s in cases:
-        g = Geometry((W,), (w,), padding=p, stride=s)  # un solo eje: el ancho
+        g = Geometry((W,), (w,), padding=p, stride=s, axis="columns")  # un eje: las columnas
         print(g.formula_es())
         print("   ", g.message_es)
     """,
     concepts=["H5"],
+)
+
+nb.md(
+    r"""
+    ### Explora: la aritmética de la convolución
+
+    Este explorador reúne lo que has visto hasta aquí, al estilo de la guía de Dumoulin y Visin:
+    elige el tamaño de la entrada ($H$, $W$) y del kernel ($h$, $w$), el padding y el stride, y
+    lleva la ventana de una posición a la siguiente con el deslizador «posición t»; debajo
+    aparecen la fórmula con los números sustituidos y una explicación. Prueba:
+
+    * stride 3 con una entrada de $9 \times 9$ y otra de $8 \times 8$ y un kernel de $3 \times 3$:
+      ¿qué filas y columnas se quedan sin usar?
+    * un kernel más grande que la entrada: ¿con qué padding empieza a caber?
+    * los tres casos de padding con un kernel de $3 \times 3$ y stride 1: $p = 0$ (*valid*),
+      $p = 1$ (*same*) y $p = 2$ (*full*);
+    * una entrada no cuadrada y un kernel no cuadrado, para ver qué cambia en cada eje.
+
+    El deslizador de **dilatación** es un extra que no está en la clase (ni en los ejercicios):
+    el kernel toma los píxeles de la entrada de $d$ en $d$, de modo que un kernel de
+    $3 \times 3$ con $d = 2$ abarca $5 \times 5$ con solo 9 pesos. (El explorador necesita un
+    núcleo de Jupyter en ejecución; si el cuaderno se ejecuta sin interfaz, no se muestra.)
+    """,
+    concepts=["H2", "H3", "H4", "H5"],
+    locked=False,
+)
+
+nb.code(
+    """
+    conv_arithmetic_explorer(in_size=(9, 9), kernel_size=3, padding=0, stride=3)
+    """
 )
 
 nb.md(
@@ -514,7 +578,7 @@ nb.md(
     Pista: en Python, `a // b` es la división entera redondeando hacia abajo,
     $\lfloor a/b \rfloor$, y da un `int` si `a` y `b` lo son; `a / b` da siempre un `float`.
 
-    Reglas (la celda de test las comprueba, y las comprobaciones ocultas también):
+    Reglas (las verifican la celda de comprobación y también las comprobaciones ocultas):
 
     * devuelve un `int` (no un `float` como `3.0`, ni un booleano);
     * lanza `ValueError` solo cuando la ventana no cabe; si cabe justa ($n + 2p = k$), la
@@ -530,7 +594,7 @@ nb.md(
 nb.solution(
     '''
     def conv_output_size(n, k, padding=0, stride=1):
-        """Output length along one axis: floor((n + 2*padding - k) / stride) + 1."""
+        """Tamaño de la salida a lo largo de un eje: floor((n + 2*padding - k) / stride) + 1."""
         ### BEGIN SOLUTION
         if n + 2 * padding < k:
             raise ValueError(
@@ -597,9 +661,9 @@ nb.md(
     de cada capa, una **tupla** `(D, Ho, Wo)` de enteros por capa. Usa tu `conv_output_size`: si
     una capa no cabe, deja que lance su `ValueError`.
 
-    Reglas (la celda de test las comprueba, y las comprobaciones ocultas también): devuelve una
-    `list` de `tuple` de `int` (no listas dentro, ni floats como `8.0`); sin capas, la lista
-    vacía; no modifiques `layers` ni sus diccionarios; y, como en el ejercicio 1, no uses
+    Reglas (las verifican la celda de comprobación y también las comprobaciones ocultas):
+    devuelve una `list` de `tuple` de `int` (no listas dentro, ni floats como `8.0`); sin capas,
+    la lista vacía; no modifiques `layers` ni sus diccionarios; y, como en el ejercicio 1, no uses
     `cnncourse.conv2d`, `cnncourse.output_size` ni nada de `cnncourse.arithmetic` (tampoco
     dentro de tu `conv_output_size`).
     """,
@@ -609,7 +673,7 @@ nb.md(
 nb.solution(
     '''
     def output_shapes(input_shape, layers):
-        """Shape (D, Ho, Wo) after each convolutional layer of ``layers``, in order."""
+        """Forma (D, Ho, Wo) de la salida de cada capa convolucional de ``layers``, en orden."""
         ### BEGIN SOLUTION
         C, H, W = input_shape
         shapes = []
@@ -672,11 +736,19 @@ nb.md(
     r"""
     Con tu función calculamos las formas de las primeras capas de tres redes famosas (las
     veremos en el cuaderno de arquitecturas). AlexNet recibe imágenes de
-    $3 \times 227 \times 227$ (el artículo dice 224, pero solo con 227 sale 55) y reduce muy
-    deprisa con un kernel de $11 \times 11$ y stride 4; VGG usa kernels de $3 \times 3$ con
-    $p = 1$, que **conservan** el tamaño; ResNet empieza con un $7 \times 7$, $p = 3$ y stride 2,
-    que lo divide justo por la mitad. La última red es una pequeña cadena sobre la foto;
-    comprobamos sus formas ejecutándola de verdad con `cnncourse.conv2d` y filtros aleatorios.
+    $3 \times 227 \times 227$ y reduce muy deprisa con un kernel de $11 \times 11$ y stride 4;
+    VGG usa kernels de $3 \times 3$ con $p = 1$, que **conservan** el tamaño; ResNet empieza con
+    un $7 \times 7$, $p = 3$ y stride 2, que lo divide justo por la mitad. La última red es una
+    pequeña cadena sobre la foto; comprobamos sus formas ejecutándola de verdad con
+    `cnncourse.conv2d` y filtros aleatorios.
+
+    ¿Por qué 227? El artículo de AlexNet dice que la entrada es de $224 \times 224$, y su
+    figura 2 muestra una primera capa de $55 \times 55$, pero con 224 salen 54:
+    $\lfloor (224 - 11)/4 \rfloor + 1 = \lfloor 53.25 \rfloor + 1 = 54$. Con el redondeo hacia
+    abajo, todas las entradas de 227 a 230 dan 55; 227 es la más pequeña que da 55 y la única de
+    ellas con la que la división es exacta, $(227 - 11)/4 = 54$: no sobra ninguna fila ni
+    columna. (La AlexNet de torchvision usa 224 con $p = 2$:
+    $\lfloor (224 + 4 - 11)/4 \rfloor + 1 = 55$.)
     """,
     concepts=["H1", "H5"],
 )
@@ -684,7 +756,7 @@ nb.md(
 nb.code(
     '''
     def conv(filters, kernel_size, padding=0, stride=1):
-        """One layer for output_shapes."""
+        """Una capa para output_shapes."""
         return dict(filters=filters, kernel_size=kernel_size, padding=padding, stride=stride)
 
 
@@ -697,6 +769,11 @@ nb.code(
             [conv(8, 5, 2, 2), conv(16, 3, 1, 2), conv(32, 3, 1, 2)],
         ),
     }
+    print("AlexNet, primera capa (k = 11, s = 4), según el lado n de la entrada:")
+    for n in range(224, 232):
+        exact = "exacta" if (n - 11) % 4 == 0 else "no exacta"
+        print(f"    n = {n}: Ho = {conv_output_size(n, 11, stride=4)}  (división {exact})")
+
     for name, (shape, layers) in networks.items():
         print(f"{name}: entrada {shape}")
         for layer, out in zip(layers, output_shapes(shape, layers), strict=True):
@@ -746,7 +823,7 @@ nb.code(
     '''
     # La solución del ejercicio de conv2d_loops del cuaderno 2 (sin padding, stride 1).
     def conv2d_loops(x, u):
-        """Notebook 2's answer: o[j, i] = sum_n sum_m x[n + j, m + i] * u[n, m]."""
+        """La solución del cuaderno 2: o[j, i] = sum_n sum_m x[n + j, m + i] * u[n, m]."""
         H, W = x.shape
         h, w = u.shape
         o = np.zeros((H - h + 1, W - w + 1))
@@ -789,7 +866,7 @@ nb.code(
     )
     fig, axes = plt.subplots(1, 3, figsize=(6.5, 2.8), gridspec_kw={"width_ratios": [7, 2.5, 3]})
     step = draw_step(*axes, x_hand, u_hand, step=4, padding=1, stride=2)
-    print(f"paso 4: {step.text}; la ventana empieza en {step.origin} = 2·(1, 1) de x con padding")
+    print(f"posición t = 4: {step.text}; empieza en {step.origin} = 2·(1, 1) de x con padding")
     """,
     concepts=["H3", "H4"],
 )
@@ -814,18 +891,18 @@ nb.md(
     r"""
     ✏️ **Ejercicio 3 (3 puntos).** Escribe `conv2d_pad_stride(x, u, padding=0, stride=1)` para
     una imagen en gris `x` de forma `(H, W)` y un kernel `u` de forma `(h, w)`; `padding` y
-    `stride` son enteros (el mismo valor en filas y columnas). Devuelve un `np.ndarray` de
-    `float` nuevo de forma `(Ho, Wo)`. Puedes partir de `conv2d_loops` (la del cuaderno 2, que
+    `stride` son enteros (el mismo valor en filas y columnas). Devuelve un `np.ndarray` nuevo
+    de tipo `float` y de forma `(Ho, Wo)`. Puedes partir de `conv2d_loops` (la del cuaderno 2, que
     tienes más arriba), usar `np.pad` para el marco y tu `conv_output_size` para el tamaño de la
     salida.
 
-    Reglas (la celda de test las comprueba, y las comprobaciones ocultas también):
+    Reglas (las verifican la celda de comprobación y también las comprobaciones ocultas):
 
     * escribe tú la operación, con bucles (o con NumPy elemento a elemento): no uses
       `cnncourse.conv2d` (ni la de `cnncourse.reference`), `np.convolve`, `np.correlate` ni
       `scipy` (`scipy.signal`, `scipy.ndimage`), tampoco dentro de otra función que llames;
     * no modifiques `x` ni `u`: escribe el resultado en un array nuevo;
-    * devuelve un `np.ndarray` de `float` (no una lista) de forma `(Ho, Wo)`;
+    * devuelve un `np.ndarray` de tipo `float` (no una lista) de forma `(Ho, Wo)`;
     * respeta el orden de los argumentos y sus valores por defecto: se comprueba con
       `conv2d_pad_stride(x, u)` y con `conv2d_pad_stride(x, u, p, s)`.
     """,
@@ -835,7 +912,7 @@ nb.md(
 nb.solution(
     '''
     def conv2d_pad_stride(x, u, padding=0, stride=1):
-        """Zero padding and stride: o[j, i] = sum_n sum_m xp[s*j + n, s*i + m] * u[n, m]."""
+        """Padding de ceros y stride: o[j, i] = sum_n sum_m xp[s*j + n, s*i + m] * u[n, m]."""
         ### BEGIN SOLUTION
         xp = np.pad(np.asarray(x, dtype=float), padding)
         h, w = u.shape
@@ -873,7 +950,7 @@ nb.tests(
             call = f"conv2d_pad_stride(x, u, {p}, {s}) con x de forma {x.shape} y u {u.shape}"
             try:
                 # las reglas del enunciado: sin convoluciones de la biblioteca, x y u intactos,
-                # un np.ndarray de float
+                # un np.ndarray de tipo float
                 o = checks.check_rules(conv2d_pad_stride, (x, u, p, s), name, globals())
             except (IndexError, ValueError) as err:
                 hint = checks.explain_pad_stride_error(x, u, p, s)
@@ -937,7 +1014,7 @@ nb.code(
 # --------------------------------------------------------------------------------------
 nb.md(
     r"""
-    ## 8. ¿Cuántos parámetros tiene una capa convolucional?
+    ## 8. Parámetros y multiplicaciones de una capa convolucional
 
     Los hiperparámetros deciden también cuántos parámetros aprende la capa. Cada filtro tiene un
     peso por canal de entrada y por casilla del kernel, $C \times h \times w$ (cuaderno 3), más
@@ -948,14 +1025,28 @@ nb.md(
     (en el orden de la clase, $D \times (C \times w \times h + 1)$: es el mismo número). Fíjate
     en lo que **no** aparece: ni el padding ni el stride (solo cambian la forma de la salida) ni
     el tamaño $H \times W$ de la entrada, porque los mismos pesos se usan en todas las
-    posiciones.
+    posiciones de la ventana.
+
+    Los parámetros dicen cuánto **ocupa** la capa; lo que **cuesta** aplicarla se mide en
+    multiplicaciones (*MACs*, de *multiply-accumulate*: una multiplicación y una suma). Cada
+    valor de la salida es una suma de $C \times h \times w$ productos, y la salida tiene
+    $D \times H_o \times W_o$ valores:
+
+    $$\text{multiplicaciones} = D \cdot H_o \cdot W_o \cdot C \cdot h \cdot w
+      = (\text{parámetros} - D) \times H_o \times W_o$$
+
+    por imagen: cada peso (los parámetros sin los $D$ sesgos) se usa una vez en cada posición
+    de la ventana, y las sumas de los sesgos no se cuentan. Aquí sí cuentan el tamaño de la
+    entrada, el padding y el stride, a través de $H_o$ y $W_o$. La primera capa de AlexNet, con
+    solo 34 944 parámetros, hace $96 \cdot 55 \cdot 55 \cdot 3 \cdot 11 \cdot 11 =$ 105 415 200
+    multiplicaciones por imagen.
 
     ✏️ **Ejercicio 4 (1 punto).** Escribe
     `conv_layer_params(in_channels, out_channels, kernel_size)`: el número de parámetros (pesos
     **y** sesgos) de una capa convolucional con `in_channels` $= C$ canales de entrada y
     `out_channels` $= D$ filtros. `kernel_size` es un `int` ($k \times k$) o una tupla `(h, w)`.
-    Devuelve un `int`: es una regla, que la celda de test y las comprobaciones ocultas
-    comprueban (no un `float` como `1792.0`, ni un booleano).
+    Devuelve un `int`: es una regla, que verifican la celda de comprobación y las comprobaciones
+    ocultas (no un `float` como `1792.0`, ni un booleano).
     """,
     concepts=["H1", "H2", "C6"],
 )
@@ -963,7 +1054,7 @@ nb.md(
 nb.solution(
     '''
     def conv_layer_params(in_channels, out_channels, kernel_size):
-        """Weights and biases of a convolutional layer: D * (C * h * w + 1)."""
+        """Pesos y sesgos de una capa convolucional: D * (C * h * w + 1)."""
         ### BEGIN SOLUTION
         if isinstance(kernel_size, (tuple, list)):
             h, w = kernel_size
@@ -978,7 +1069,7 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba conv_layer_params con las primeras capas de AlexNet y VGG y kernels (h, w)."""
+    """Comprueba conv_layer_params (AlexNet, VGG, kernels (h, w)) y las multiplicaciones."""
     table = [  # (C, D, kernel_size, esperado)
         (3, 96, 11, 96 * (3 * 11 * 11 + 1)),  # AlexNet, primera capa: 34 944
         (3, 64, 3, 64 * (3 * 3 * 3 + 1)),  # VGG, primera capa: 1 792
@@ -998,8 +1089,16 @@ nb.tests(
             checks.check_layer_params_result(n, C, D, k)  # la regla: un int
             hint = checks.explain_layer_params(n, C, D, k)
             assert n == expected, f"{call} debe ser {expected}; recibido {n}. {hint}"
+        # las multiplicaciones: cada peso (sin los D sesgos), una vez por valor de la salida
+        macs = (conv_layer_params(3, 96, 11) - 96) * 55 * 55  # AlexNet: Ho = Wo = 55
+        assert macs == 96 * 55 * 55 * 3 * 11 * 11, (
+            f"(conv_layer_params(3, 96, 11) - 96) · 55 · 55 = {macs}; debe ser "
+            "D·Ho·Wo·C·h·w = 96·55·55·3·11·11 = 105 415 200 multiplicaciones."
+        )
     n = f"{conv_layer_params(3, 64, 3):_}".replace("_", " ")  # 1 792
-    print(f"¡Bien! 64 filtros de 3 x 3 sobre 3 canales: {n} parámetros")
+    macs = f"{(conv_layer_params(3, 64, 3) - 64) * 224 * 224:_}".replace("_", " ")
+    print(f"¡Bien! 64 filtros de 3 x 3 sobre 3 canales: {n} parámetros.")
+    print(f"Sobre una imagen de 224 x 224 con p = 1 (Ho = Wo = 224): {macs} multiplicaciones.")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
@@ -1016,13 +1115,19 @@ nb.md(
 
     Volvamos al cuaderno 1 (ejercicio 1): una capa densa sobre la imagen aplanada necesita un
     peso por píxel **y por canal** para cada neurona, más un sesgo por neurona,
-    $H \cdot W \cdot C \cdot \text{unidades} + \text{unidades}$. Comparamos, sobre una imagen en
-    color de $224 \times 224$ (la entrada de VGG), 64 filtros de $3 \times 3$ con una capa densa
-    de 64 neuronas: las dos producen 64 «detectores», pero la densa necesita miles de veces más
-    parámetros, y además crece con la imagen, mientras que la convolucional no cambia.
+    $H \cdot W \cdot C \cdot \text{unidades} + \text{unidades}$, y hace una multiplicación por
+    peso. Comparamos, sobre una imagen en color de $224 \times 224$ (la entrada de VGG), 64
+    filtros de $3 \times 3$ con $p = 1$ con una capa densa de 64 neuronas: las dos producen 64
+    «detectores», pero la densa necesita miles de veces más parámetros, y además crece con la
+    imagen, mientras que la convolucional no cambia. En multiplicaciones es al revés: la
+    convolucional hace $h \cdot w = 9$ veces más, porque cada uno de sus pocos pesos trabaja en
+    las $224 \cdot 224 =$ 50 176 posiciones de la ventana, mientras que cada peso de la densa
+    se usa una sola vez.
 
-    Contamos también, con pesos y sesgos, los parámetros de las capas de la sección 6. La ResNet
-    real no usa sesgo en su primera capa (le sigue una normalización por lotes, *BatchNorm*):
+    Contamos también, con pesos y sesgos, los parámetros y las multiplicaciones de las capas de
+    la sección 6, y los comparamos con los que cuenta la capa `Conv2D` de la biblioteca
+    (`count_params` y `macs`, que usaremos en el cuaderno de arquitecturas). La ResNet real no
+    usa sesgo en su primera capa, porque le sigue una normalización por lotes (BatchNorm):
     tiene $64 \times 3 \times 7 \times 7 =$ 9 408 parámetros.
     """,
     concepts=["I4", "H1", "H2"],
@@ -1031,33 +1136,43 @@ nb.md(
 nb.code(
     r'''
     def dense_layer_params(input_shape, units):
-        """Weights and biases of a dense layer on the flattened (C, H, W) input."""
+        """Pesos y sesgos de una capa densa sobre la entrada (C, H, W) aplanada."""
         C, H, W = input_shape
         return H * W * C * units + units
 
 
     def thousands(n):
-        """10001000 -> '10 001 000' (thousands separated by a space)."""
+        """10001000 -> '10 001 000' (miles separados por un espacio)."""
         return f"{n:_}".replace("_", " ")
 
 
     conv_n = conv_layer_params(3, 64, 3)
+    conv_macs = (conv_n - 64) * 224 * 224  # p = 1: Ho = Wo = 224
     dense_n = dense_layer_params((3, 224, 224), 64)
-    print(f"64 filtros 3 x 3 sobre 3 x 224 x 224: {thousands(conv_n):>12} parámetros")
+    dense_macs = dense_n - 64  # una multiplicación por peso
+    print(f"{'sobre 3 x 224 x 224':<30}{'parámetros':>14}{'multiplicaciones':>18}")
+    print(f"{'64 filtros 3 x 3, p = 1':<30}{thousands(conv_n):>14}{thousands(conv_macs):>18}")
+    print(f"{'densa de 64 neuronas':<30}{thousands(dense_n):>14}{thousands(dense_macs):>18}")
     print(
-        f"densa de 64 neuronas, misma entrada:  {thousands(dense_n):>12} parámetros",
-        f"({thousands(round(dense_n / conv_n))} veces más)",
+        f"la densa tiene {thousands(round(dense_n / conv_n))} veces más parámetros; "
+        f"la convolucional hace {conv_macs // dense_macs} veces más multiplicaciones"
     )
 
-    print("\nparámetros por capa (pesos y sesgos):")
+    print("\nparámetros (pesos y sesgos) y multiplicaciones por capa, para una imagen:")
     for name, (shape, layers) in networks.items():
-        C = shape[0]
-        counts = []
-        for layer, out in zip(layers, output_shapes(shape, layers), strict=True):
-            counts.append(conv_layer_params(C, layer["filters"], layer["kernel_size"]))
-            C = out[0]  # los filtros de esta capa son los canales de la siguiente
         label = f"{name} (con sesgo)" if name.startswith("ResNet") else name
-        print(f"    {label}: {', '.join(thousands(n) for n in counts)}")
+        print(f"    {label}:")
+        C, H, W = shape
+        for layer, (D, Ho, Wo) in zip(layers, output_shapes(shape, layers), strict=True):
+            k, p, s = layer["kernel_size"], layer["padding"], layer["stride"]
+            params = conv_layer_params(C, D, k)
+            macs = D * Ho * Wo * C * k * k
+            library = Conv2D(C, D, k, stride=s, padding=p)  # la capa de la biblioteca
+            assert (params, macs) == (library.count_params(), library.macs((C, H, W)))
+            counts = f"{thousands(params):>7} parámetros, {thousands(macs):>13} multiplicaciones"
+            print(f"        {counts}")
+            C, H, W = D, Ho, Wo  # la salida de esta capa es la entrada de la siguiente
+    print("(las mismas cuentas que Conv2D.count_params y Conv2D.macs de cnncourse.layers)")
 
     sides = np.array([28, 64, 128, 224, 512, 1024])
     fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -1076,40 +1191,6 @@ nb.code(
     concepts=["I4", "H1", "H2"],
 )
 
-# --------------------------------------------------------------------------------------
-# 9. Explorer
-# --------------------------------------------------------------------------------------
-nb.md(
-    r"""
-    ## 9. Explora: la aritmética de la convolución
-
-    Este explorador reúne todo el cuaderno al estilo de la guía de Dumoulin y Visin: elige el
-    tamaño de la entrada ($H$, $W$) y del kernel ($h$, $w$), el padding y el stride, y mueve la
-    ventana paso a paso; debajo aparecen la fórmula con los números sustituidos y una
-    explicación.
-    Prueba:
-
-    * stride 3 con una entrada de $9 \times 9$ y otra de $8 \times 8$ y un kernel de $3 \times 3$:
-      ¿qué filas y columnas se quedan sin usar?
-    * un kernel más grande que la entrada: ¿con qué padding empieza a caber?
-    * el *same padding*: kernel de $5 \times 5$ y $p = 2$ con stride 1;
-    * una entrada no cuadrada y un kernel no cuadrado, para ver qué cambia en cada eje.
-
-    El deslizador de **dilatación** es un extra que no está en la clase (ni en los ejercicios):
-    separa las casillas del kernel $d$ posiciones, de modo que un kernel de $3 \times 3$ con
-    $d = 2$ abarca $5 \times 5$ con solo 9 pesos. (El explorador necesita un núcleo de Jupyter
-    en ejecución; si el cuaderno se ejecuta sin interfaz, no se muestra.)
-    """,
-    concepts=["H2", "H3", "H4", "H5"],
-    locked=False,
-)
-
-nb.code(
-    """
-    conv_arithmetic_explorer(in_size=(9, 9), kernel_size=3, padding=0, stride=3)
-    """
-)
-
 nb.md(
     r"""
     ## Resumen
@@ -1122,21 +1203,28 @@ nb.md(
       número de canales de la capa siguiente.
     * Un kernel más grande ve una región mayor y reduce más la salida; suelen ser cuadrados e
       impares.
-    * El padding añade un marco de ceros de grosor $p$ por **cada** lado; con stride 1 y un
-      kernel impar, $p = (k-1)/2$ conserva el tamaño.
+    * El padding añade un marco de ceros de grosor $p$ por **cada** lado. Con stride 1 y un
+      kernel impar de tamaño $k$: sin padding (*valid*, $p = 0$) la salida encoge;
+      con $p = (k-1)/2$ (*same*) conserva el tamaño, y con $p = k - 1$ (*full*) crece hasta
+      $n + k - 1$.
     * El stride $s$ hace saltar la ventana $s$ casillas: es la salida de stride 1 quedándonos con
       una de cada $s$ filas y columnas.
     * Tamaño de la salida: $H_o = \lfloor (H + 2p - h)/s \rfloor + 1$ y
       $W_o = \lfloor (W + 2p - w)/s \rfloor + 1$; si la división no es exacta, las últimas filas
       o columnas no se usan, y si $W + 2p < w$ la ventana no cabe.
     * Una capa convolucional tiene $D \times (C \times h \times w + 1)$ parámetros, sin importar
-      el tamaño de la imagen; una capa densa sobre la misma imagen, miles de veces más.
+      el tamaño de la imagen; una capa densa sobre la misma imagen, miles de veces más. Su
+      coste, $D \cdot H_o \cdot W_o \cdot C \cdot h \cdot w$ multiplicaciones por imagen, sí
+      depende del tamaño de la entrada, del padding y del stride.
 
     **Siguiente:** el *pooling*, que reduce el volumen sin parámetros.
 
     **Para saber más:** Dumoulin y Visin, *A guide to convolution arithmetic for deep
     learning*; *Dive into Deep Learning*, secciones «Padding and Stride» y «Multiple Input and
-    Multiple Output Channels».
+    Multiple Output Channels». Ojo con la notación de d2l: su $p_h$ es el padding **total**
+    (filas de arriba más filas de abajo, nuestro $2p$), y su fórmula
+    $\lfloor (n_h - k_h + p_h + s_h)/s_h \rfloor$ es la nuestra escrita de otra manera,
+    $\lfloor (n + 2p - k + s)/s \rfloor = \lfloor (n + 2p - k)/s \rfloor + 1$.
     """,
     grade_id="nb04-md-summary",
 )
