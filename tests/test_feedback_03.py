@@ -13,7 +13,10 @@
   conv2d_multi or rgb_to_gray fails because of it («Tu conv2d_rgb falla: arréglala
   primero»);
 * right answers written in other ways pass (cnncourse.conv2d channel by channel in
-  conv2d_rgb, the whole volume in rgb_to_gray, where it is allowed).
+  conv2d_rgb, the whole volume in rgb_to_gray, where it is allowed);
+* filter_bank_params (issue 18, point 12): D * (C * h * w + 1) as an int, the forgotten
+  bias and the forgotten channels named, a float or a bool caught as a rule by the visible
+  test; the notebook's example (10 filters of 3 x 3 x 3 -> 280) is checked there.
 
 One kernel runs every visible probe (``wrong_answer_problems``); the hidden checks run
 in-process on the same sources.
@@ -21,6 +24,7 @@ in-process on the same sources.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
@@ -63,6 +67,7 @@ MULTI_OK = """
         return np.stack([conv2d_rgb(x, f) for f in filters])
     """
 BLANK_RGB = "def conv2d_rgb(x, u):\n    raise NotImplementedError()"
+BANK_OK = "def filter_bank_params(D, C, h, w):\n    return D * (C * h * w + 1)"
 GRAY_OK = """
     def rgb_to_gray(x):
         return conv2d_rgb(x, np.array([0.299, 0.587, 0.114]).reshape(3, 1, 1))
@@ -130,6 +135,21 @@ RULE_BREAKS = {
                 "def conv2d_multi(x, filters):\n    return [conv2d_rgb(x, f) for f in filters]"
             ),
             "numpy.ndarray",
+        ),
+    },
+    "filter_bank_params": {
+        "float": (BANK_OK.replace("return D", "return 1.0 * D"), "debe devolver un entero (int)"),
+        "true_division": (
+            "def filter_bank_params(D, C, h, w):\n    return D * (C * h * w + 1) / 1",
+            "no un float",
+        ),
+        "bool": (
+            "def filter_bank_params(D, C, h, w):\n    return D * (C * h * w + 1) > 0",
+            "¿una comparación?",
+        ),
+        "array": (
+            "def filter_bank_params(D, C, h, w):\n    return np.array(D * (C * h * w + 1))",
+            "no un array",
         ),
     },
     "rgb_to_gray": {
@@ -251,6 +271,30 @@ HINTS = {
             None,
         ),
     },
+    "filter_bank_params": {
+        "blank": (
+            "def filter_bank_params(D, C, h, w):\n    raise NotImplementedError()",
+            "sin hacer",
+        ),
+        "no_bias": (BANK_OK.replace("D * (C * h * w + 1)", "D * C * h * w"), "Faltan los sesgos"),
+        "no_channels": (BANK_OK.replace("C * h * w + 1", "h * w + 1"), "Faltan los canales"),
+        "one_bias": (BANK_OK.replace("D * (C * h * w + 1)", "D * C * h * w + 1"), "un solo sesgo"),
+        "bias_per_channel": (
+            BANK_OK.replace("D * (C * h * w + 1)", "D * C * (h * w + 1)"),
+            "un sesgo por canal",
+        ),
+        "one_filter": (BANK_OK.replace("D * (C * h * w + 1)", "C * h * w + 1"), "un solo filtro"),
+        "h_plus_w": (BANK_OK.replace("h * w", "(h + w)"), "no h + w"),
+        "h_squared": (BANK_OK.replace("h * w", "h * h"), "no h · h"),
+        "right_numpy_prod": (
+            "def filter_bank_params(D, C, h, w):\n    return D * np.prod((C, h, w)) + D",
+            None,
+        ),
+        "right_int_of_float": (
+            "def filter_bank_params(D, C, h, w):\n    return int(D * (C * h * w + 1.0))",
+            None,
+        ),
+    },
     "rgb_to_gray": {
         "blank": (_with_rgb("def rgb_to_gray(x):\n    raise NotImplementedError()"), "sin hacer"),
         "bgr_order": (
@@ -326,6 +370,11 @@ RIGHT = {
             windows = np.lib.stride_tricks.sliding_window_view(x, (h, w), axis=(1, 2))
             return np.einsum("cjinm,dcnm->dji", windows, filters)
         """,
+    "filter_bank_params": """
+        def filter_bank_params(D, C, h, w):
+            filters = np.zeros((D, C, h, w))
+            return filters.size + len(filters)
+        """,
     "rgb_to_gray": """
         def rgb_to_gray(x):
             return np.tensordot(np.array([0.299, 0.587, 0.114]), x, axes=1)
@@ -357,6 +406,7 @@ def test_rule_breaks_and_hints_fail_the_visible_tests():
 HIDDEN = {
     "conv2d_rgb": lambda G, fn, ns: G.hidden_conv_rgb(fn, ns),
     "conv2d_multi": lambda G, fn, ns: G.hidden_conv_multi(fn, ns),
+    "filter_bank_params": lambda G, fn, ns: G.hidden_bank_params(fn),
     "rgb_to_gray": lambda G, fn, ns: G.hidden_rgb_to_gray(fn, ns),
 }
 
@@ -442,7 +492,7 @@ def _statement(nb, grade_id):
             [
                 "cualquier número de canales",
                 "x.shape[0]",
-                "`np.ndarray` de `float`",
+                "`np.ndarray` nuevo de tipo `float`",
                 "no modifiques `x` ni `u`",
                 "**canal a canal**",
                 "no le pases el volumen entero",
@@ -453,7 +503,7 @@ def _statement(nb, grade_id):
         (
             "conv2d_multi",
             [
-                "`np.ndarray` de `float`",
+                "`np.ndarray` nuevo de tipo `float`",
                 "sin modificar `x` ni `filters`",
                 "solo con matrices 2D",
                 "no le pases el volumen ni el banco de filtros",
@@ -461,8 +511,23 @@ def _statement(nb, grade_id):
             ],
         ),
         (
+            "filter_bank_params",
+            [
+                "pesos **y** sesgos",
+                "un sesgo por",
+                "`filter_bank_params(*filters.shape)`",
+                "Devuelve un `int`",
+                "no un `float`",
+                "es una regla",
+            ],
+        ),
+        (
             "rgb_to_gray",
-            ["`np.ndarray` de `float`", "(incluso con el volumen entero)", "no modifiques `x`"],
+            [
+                "`np.ndarray` nuevo de tipo `float`",
+                "(incluso con el volumen entero)",
+                "no modifiques `x`",
+            ],
         ),
     ],
 )
@@ -476,3 +541,88 @@ def test_the_library_demo_says_the_exercises_allow_only_channel_by_channel_calls
     nb = load(NAME)
     demo = next(c.source for c in nb.cells if "acepta directamente el volumen" in c.source)
     assert "solo puedes llamarla canal a canal" in demo
+
+
+# --------------------------------------------------------------------------------------
+# Issue 18: the parameters of D filters (point 12), Spanish stubs and terms (16, 17)
+# --------------------------------------------------------------------------------------
+def test_bank_params_formula_and_the_notebooks_numbers():
+    """D · (C · h · w + 1), and every count the notebook writes, computed."""
+    assert grading.ref_bank_params(10, 3, 3, 3) == 280 == 10 * 28
+    assert grading.ref_bank_params(4, 3, 3, 3) == 112 == np.zeros((4, 3, 3, 3)).size + 4
+    assert grading.ref_bank_params(64, 64, 3, 3) == 36_928
+    assert grading.ref_bank_params(64, 3, 3, 3) == 1_792
+    assert 3 * 100 * 100 * 10 + 10 == 300_010  # the dense layer the statement compares
+    for D, C in ((1, 3), (64, 192), (7, 5)):  # a 1 x 1 convolution: D · (C + 1)
+        assert grading.ref_bank_params(D, C, 1, 1) == D * (C + 1)
+    nb = load(NAME)
+    statement = _statement(nb, "filter_bank_params")
+    assert r"D \cdot (C \cdot h \cdot w + 1)" in statement
+    assert "10 \\cdot 28 = 280" in statement and "300\\,010" in statement
+    test = nb.cells[index_of(nb, "filter_bank_params") + 1].source
+    assert "(10, 3, 3, 3, 280)" in test  # the visible-test line of the example
+    summary = nb.cells[-1].source
+    assert r"D \cdot (C \cdot h \cdot w + 1)" in summary and "280" in summary
+
+
+def test_the_count_matches_the_library_layer():
+    """The same count as cnncourse's Conv2D layer (weights and one bias per filter)."""
+    from cnncourse.layers import Conv2D
+
+    for D, C, k in ((10, 3, 3), (4, 3, 3), (64, 64, 3), (2, 5, 1)):
+        layer = Conv2D(C, D, k)
+        assert layer.count_params() == grading.ref_bank_params(D, C, k, k)
+
+
+def test_points_and_exercises():
+    nb = load(NAME)
+    points = {
+        c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+    assert points == {
+        "test_conv2d_rgb": 3,
+        "test_conv2d_multi": 2,
+        "test_filter_bank_params": 1,
+        "test_rgb_to_gray": 2,
+    }
+    statements = [c.source for c in nb.cells if "✏️ **Ejercicio" in c.source]
+    numbers = [s.split("✏️ **Ejercicio ")[1].split(" ")[0] for s in statements]
+    assert numbers == ["1", "2", "3", "4"]
+
+
+ENGLISH = re.compile(r"\b(the|of|with|from|and|filters|output|maps|image|grayscale)\b")
+
+
+def test_stub_docstrings_and_terms_are_spanish():
+    """The docstrings a student reads (the stubs are part of the statement) are in Spanish,
+    and the prose says «celda de comprobación» and «comprobaciones ocultas»."""
+    nb = load(NAME)
+    docstrings = [
+        m.group(1)
+        for c in nb.cells
+        if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("grade")
+        for m in re.finditer(r'^\s+"""(.+?)"""', c.source, re.M)
+    ]
+    assert len(docstrings) >= 5, docstrings
+    english = [d for d in docstrings if ENGLISH.search(d)]
+    assert not english, f"docstrings in English: {english}"
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for term in ("celda de test", "tests ocultos", "el tema"):
+        assert term not in prose, term
+    assert "celda de comprobación" in nb.cells[0].source
+    assert "comprobaciones ocultas" in nb.cells[0].source
+
+
+def test_bank_params_rejects_an_int_that_always_compares_equal():
+    class Always(int):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = int.__hash__
+
+    with pytest.raises(AssertionError, match="debe devolver un entero"):
+        grading.trusted().hidden_bank_params(lambda D, C, h, w: Always(0))
+    with pytest.raises(AssertionError, match="debe devolver un entero"):
+        grading.check_bank_params_result(Always(0), 10, 3, 3, 3)

@@ -392,6 +392,10 @@ WRONG = {
                     return np.stack([conv2d_rgb(x, filters[0]) for f in filters])
                 """,
         },
+        "filter_bank_params": {
+            "no_bias": "def filter_bank_params(D, C, h, w):\n    return D * C * h * w",
+            "no_channels": "def filter_bank_params(D, C, h, w):\n    return D * (h * w + 1)",
+        },
         "rgb_to_gray": {
             "bgr_order": """
                 def rgb_to_gray(x):
@@ -449,6 +453,8 @@ HINTS = {
     ("03_rgb.ipynb", "conv2d_rgb", "whole_volume_library"): "canal a canal",
     ("03_rgb.ipynb", "conv2d_multi", "maps_last"): "primer eje",
     ("03_rgb.ipynb", "conv2d_multi", "first_filter_only"): "filters[0]",
+    ("03_rgb.ipynb", "filter_bank_params", "no_bias"): "Faltan los sesgos",
+    ("03_rgb.ipynb", "filter_bank_params", "no_channels"): "Faltan los canales",
     ("03_rgb.ipynb", "rgb_to_gray", "bgr_order"): "orden",
     ("03_rgb.ipynb", "rgb_to_gray", "plain_mean"): "media",
     ("03_rgb.ipynb", "rgb_to_gray", "rounded_uint8"): "no redondees",

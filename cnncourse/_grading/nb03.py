@@ -1,6 +1,7 @@
 """Notebook 03 (channels): hints for the visible tests and the hidden checks.
 
-Exercises: ``conv2d_rgb``, ``conv2d_multi``, ``rgb_to_gray`` (a 1 x 1 convolution).
+Exercises: ``conv2d_rgb``, ``conv2d_multi``, ``filter_bank_params`` (D * (C * h * w + 1)),
+``rgb_to_gray`` (a 1 x 1 convolution).
 
 Every rule a hidden check enforces is also checked by the visible test, through
 ``checks.check_rules`` and this module's ``call_*`` guards (the hidden test's guard, plus a
@@ -22,6 +23,8 @@ from ._core import (
     _code_names,
     _fail,
     _flip2,
+    _int,
+    _irange,
     _n,
     _python_code,
     _Rng,
@@ -43,14 +46,17 @@ from ._core import (
 __all__ = [
     "explain_conv_rgb",
     "explain_conv_multi",
+    "explain_bank_params",
     "explain_rgb_to_gray",
     "call_conv2d_rgb",
     "call_conv2d_multi",
     "call_rgb_to_gray",
+    "check_bank_params_result",
     "probe_conv2d_rgb",
     "probe_conv2d_multi",
     "hidden_conv_rgb",
     "hidden_conv_multi",
+    "hidden_bank_params",
     "hidden_rgb_to_gray",
 ]
 
@@ -297,7 +303,7 @@ def probe_conv2d_rgb(fn):
             hint = explain_conv_rgb(got, x, u)
             return (
                 f"Con x de forma {(C, H, W)} y u de forma {(C, h, w)} no da la suma de "
-                f"x_c ⊛ u_c (su propio test también falla). {hint}".strip()
+                f"x_c ⊛ u_c (su propia celda de comprobación también falla). {hint}".strip()
             )
     return ""
 
@@ -340,8 +346,8 @@ def call_conv2d_multi(fn, args, name, namespace=None):
             raise rule_error(text) from None
         raise rule_error(
             f"{name} usa tu conv2d_rgb, y es conv2d_rgb quien incumple la regla: {inner} "
-            "Arregla primero conv2d_rgb (su test también falla); conv2d_multi hereda la "
-            "regla porque la llama."
+            "Arregla primero conv2d_rgb (su celda de comprobación también falla); "
+            "conv2d_multi hereda la regla porque la llama."
         ) from None
 
 
@@ -417,9 +423,117 @@ def probe_conv2d_multi(fn):
         return ""
     hint = explain_conv_multi(got, x, filters)
     return (
-        "Con x de forma (3, 9, 11) y 2 filtros (3, 4, 5) no da los 2 mapas (su propio test "
-        f"también falla). {hint}".strip()
+        "Con x de forma (3, 9, 11) y 2 filtros (3, 4, 5) no da los 2 mapas (su propia celda "
+        f"de comprobación también falla). {hint}".strip()
     )
+
+
+# --------------------------------------------------------------------------------------
+# filter_bank_params: D filters of shape (C, h, w), one bias each: D * (C * h * w + 1)
+# --------------------------------------------------------------------------------------
+_NB03_INT_TYPES = (_int, _np.int64, _np.int32, _np.intp)
+
+
+def _nb03_count(value):
+    """``value`` as a Python int when it is an int or one of NumPy's usual integers (not a
+    bool, a float or an array), else None: the types the hidden check accepts."""
+    t = _type(value)
+    for ok in _NB03_INT_TYPES:
+        if t is ok:
+            return _int(value)
+    return None
+
+
+def ref_bank_params(D, C, h, w):
+    """D * (C * h * w + 1): a weight per value of the bank (D, C, h, w), a bias per filter."""
+    return D * (C * h * w + 1)
+
+
+def check_bank_params_result(got, D, C, h, w, name="filter_bank_params"):
+    """The rule of the statement: a count of parameters is an int (Python's or NumPy's).
+
+    For ``checks.check_bank_params_result(n, D, C, h, w)`` in the visible test; the hidden
+    check applies the same rule.
+    """
+    if _nb03_count(got) is not None:
+        return
+    call = f"{name}({D}, {C}, {h}, {w})"
+    kind = _type(got).__name__
+    why = (
+        "Un número de parámetros es un entero: calcula solo con * y + (sin / ni float), o "
+        "conviértelo con int(...)."
+    )
+    if _type(got) is _type(True):
+        why = "Has devuelto True o False (¿una comparación?): devuelve el número de parámetros."
+    elif _type(got) is _np.ndarray:
+        why = "Devuelve un número (el total de parámetros), no un array."
+    raise rule_error(f"{call} debe devolver un entero (int), no un {kind} ({got!r}). {why}")
+
+
+def explain_bank_params(got, D, C, h, w):
+    """Spanish hint for a wrong count ``got`` of the parameters of D filters (C, h, w)."""
+    value = _nb03_count(got)
+    if value is None:
+        return ""
+    exp = ref_bank_params(D, C, h, w)
+    if value == exp:
+        return ""
+    per_filter = C * h * w
+    variants = (
+        (D * per_filter, f"Faltan los sesgos: uno por filtro, D = {D} en total."),
+        (
+            D * (h * w + 1),
+            f"Faltan los canales: cada filtro tiene forma (C, h, w), una matriz {h} x {w} por "
+            f"cada uno de los C = {C} canales de la entrada, C · h · w = {per_filter} pesos.",
+        ),
+        (
+            D * per_filter + 1,
+            f"Has contado un solo sesgo para todo el banco: hay uno por filtro, D = {D}.",
+        ),
+        (
+            D * C * (h * w + 1),
+            "Has contado un sesgo por canal: cada filtro tiene un solo sesgo, que se suma a todo "
+            "su mapa (la suma de los canales).",
+        ),
+        (
+            C * (D * h * w + 1),
+            f"Has puesto C = {C} sesgos, uno por canal de la entrada: hay uno por filtro, D = {D}.",
+        ),
+        (
+            per_filter + 1,
+            f"Has contado un solo filtro ({C} · {h} · {w} pesos + 1 sesgo): el banco tiene "
+            f"D = {D}.",
+        ),
+        (
+            2 * D * per_filter,
+            "Has contado un sesgo por peso: hay un solo sesgo por filtro, que se suma a todo su "
+            "mapa.",
+        ),
+        (
+            D * (C * (h + w) + 1),
+            f"Cada canal del filtro es una matriz {h} x {w}: h · w = {h * w} pesos, no h + w.",
+        ),
+        (
+            D * (C * h * h + 1) if h != w else None,
+            f"Con un kernel de {h} x {w} (no cuadrado) cada canal tiene h · w pesos, no h · h.",
+        ),
+        (
+            D * (C * w * w + 1) if h != w else None,
+            f"Con un kernel de {h} x {w} (no cuadrado) cada canal tiene h · w pesos, no w · w.",
+        ),
+        (
+            D * (C * h + 1) if w != 1 else None,
+            f"Falta w: cada canal del filtro es una matriz {h} x {w}, h · w = {h * w} pesos.",
+        ),
+        (
+            D * (C * w + 1) if h != 1 else None,
+            f"Falta h: cada canal del filtro es una matriz {h} x {w}, h · w = {h * w} pesos.",
+        ),
+    )
+    for wrong, hint in variants:
+        if value == wrong:
+            return hint
+    return f"La fórmula es D · (C · h · w + 1) = {D} · ({C} · {h} · {w} + 1) = {exp}."
 
 
 # --------------------------------------------------------------------------------------
@@ -464,6 +578,23 @@ def hidden_conv_multi(fn, namespace=None, name="conv2d_multi"):
                 f"{name}: el mapa d debe ser conv2d_rgb(x, filters[d]) para cada filtro d, en "
                 f"orden (entrada {_shape_of(x)}, filtros {_shape_of(filters)})."
             )
+
+
+def hidden_bank_params(fn, name="filter_bank_params"):
+    """D * (C * h * w + 1), an int, for square and non-square kernels, C and D up to 512."""
+    rng = _Rng()
+    cases = [(10, 3, 3, 3), (1, 1, 1, 1), (64, 3, 7, 7), (2, 5, 3, 4), (6, 2, 1, 4)]
+    for _ in _irange(6):
+        cases.append(
+            (rng.integers(1, 512), rng.integers(1, 512), rng.integers(1, 7), rng.integers(1, 7))
+        )
+    for D, C, h, w in cases:
+        got = fn(D, C, h, w)
+        check_bank_params_result(got, D, C, h, w, name)
+        exp = ref_bank_params(D, C, h, w)
+        if _nb03_count(got) != exp:
+            hint = explain_bank_params(got, D, C, h, w)
+            _fail(f"{hint} {name}({D}, {C}, {h}, {w}) devolvió {got}; se esperaba {exp}.".strip())
 
 
 # --------------------------------------------------------------------------------------
@@ -559,7 +690,7 @@ def call_rgb_to_gray(fn, args, name, namespace=None):
         )
     if got.dtype.kind != "f":
         raise rule_error(
-            f"{name} debe devolver un array float. {explain_rgb_to_gray(got, args[0])}"
+            f"{name} debe devolver un array de tipo float. {explain_rgb_to_gray(got, args[0])}"
         )
     return got
 

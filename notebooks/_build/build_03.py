@@ -17,11 +17,17 @@ nb.md(
     1. que una imagen en color son tres matrices (R, G, B): un **volumen** o tensor;
     2. que sobre ese volumen seguimos aplicando una **convolución 2D**: el kernel tiene tantos
        canales como la entrada y la salida es una sola matriz, la suma de los canales;
-    3. que con $D$ filtros se obtienen $D$ mapas de salida (un adelanto de los hiperparámetros);
+    3. que con $D$ filtros se obtienen $D$ mapas de salida (un adelanto de los hiperparámetros)
+       y que ese banco de filtros tiene $D \cdot (C \cdot h \cdot w + 1)$ parámetros;
     4. que pasar una foto a gris es una convolución $1 \times 1$, la primera del curso;
     5. que la convolución existe en 1D, 2D y 3D, y cuál es cuál.
 
-    Los ejercicios calificados están marcados con ✏️; tras cada uno hay una celda de test.
+    Los ejercicios calificados están marcados con ✏️. Escribe tu código donde pone
+    `# ESCRIBE AQUÍ TU CÓDIGO` (borra la línea `raise NotImplementedError()` que lo acompaña)
+    y ejecuta la celda de comprobación que va justo después: te dice si vas bien y,
+    si no, qué error típico parece que has cometido. Al calificar se ejecutan además
+    comprobaciones ocultas con otros tamaños y casos límite; las reglas de cada enunciado (qué
+    devolver, qué no usar) ya las comprueba la celda de comprobación.
     """,
     grade_id="nb03-md-goals",
 )
@@ -32,7 +38,7 @@ nb.code(
     import numpy as np
 
     import cnncourse
-    import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
+    import cnncourse._grading as checks  # pistas de las comprobaciones (no lo modifiques)
     from cnncourse import data, plotting
     from cnncourse.arithmetic import conv_steps_text
     from cnncourse.widgets import sweep_explorer
@@ -152,10 +158,10 @@ nb.md(
     r"""
     ✏️ **Ejercicio 1 (3 puntos).** Implementa `conv2d_rgb(x, u)` para `x` de forma `(C, H, W)` y
     `u` de forma `(C, h, w)`, con **cualquier número de canales** $C$ (no solo 3: lee
-    `C = x.shape[0]`). Las reglas, que comprueban la celda de test y también las comprobaciones
-    ocultas que califican:
+    `C = x.shape[0]`). Las reglas, que comprueban la celda de comprobación y también las
+    comprobaciones ocultas que califican:
 
-    * devuelve un `np.ndarray` de `float` de forma `(H - h + 1, W - w + 1)`;
+    * devuelve un `np.ndarray` nuevo de tipo `float` y de forma `(H - h + 1, W - w + 1)`;
     * no modifiques `x` ni `u`;
     * puedes escribir los bucles, o usar `cnncourse.conv2d` **canal a canal** (con `x[c]` y
       `u[c]`, matrices 2D) y sumar; no le pases el volumen entero, y no uses otras
@@ -168,7 +174,7 @@ nb.md(
 nb.solution(
     '''
     def conv2d_rgb(x, u):
-        """Multi-channel 2D cross-correlation: o[j, i] = sum_c (x[c] ⊛ u[c])[j, i]."""
+        """Correlación cruzada 2D de varios canales: o[j, i] = sum_c (x[c] ⊛ u[c])[j, i]."""
         ### BEGIN SOLUTION
         C, H, W = x.shape
         _, h, w = u.shape
@@ -268,14 +274,14 @@ nb.md(
     estudiaremos a fondo con los hiperparámetros.)
 
     ✏️ **Ejercicio 2 (2 puntos).** Escribe `conv2d_multi(x, filters)` para `x` de forma
-    `(C, H, W)` y `filters` de forma `(D, C, h, w)`: devuelve un array `float` de forma
+    `(C, H, W)` y `filters` de forma `(D, C, h, w)`: devuelve un array de forma
     `(D, H - h + 1, W - w + 1)` cuyo mapa `d` es `conv2d_rgb(x, filters[d])`. Usa tu
     `conv2d_rgb` (o bucles, o `cnncourse.conv2d` canal a canal, como en el ejercicio 1). Las
-    reglas son las del ejercicio 1: un `np.ndarray` de `float`, sin modificar `x` ni `filters`,
-    y `cnncourse.conv2d` solo con matrices 2D: no le pases el volumen ni el banco de filtros
-    enteros (aunque, como verás justo después, sabe hacerlo), y no uses `scipy`, `np.convolve`,
-    `np.correlate` ni `cnncourse.conv1d`. Si tu `conv2d_rgb` incumple una regla, `conv2d_multi`
-    también la incumple.
+    reglas son las del ejercicio 1: un `np.ndarray` nuevo de tipo `float`,
+    sin modificar `x` ni `filters`, y `cnncourse.conv2d` solo con matrices 2D:
+    no le pases el volumen ni el banco de filtros enteros (aunque, como verás justo después,
+    sabe hacerlo), y no uses `scipy`, `np.convolve`, `np.correlate` ni `cnncourse.conv1d`.
+    Si tu `conv2d_rgb` incumple una regla, `conv2d_multi` también la incumple.
     """,
     concepts=["C4"],
 )
@@ -283,7 +289,7 @@ nb.md(
 nb.solution(
     '''
     def conv2d_multi(x, filters):
-        """D filters (D, C, h, w) on one image (C, H, W): D output maps, shape (D, Ho, Wo)."""
+        """D filtros (D, C, h, w) sobre una imagen (C, H, W): D mapas, forma (D, Ho, Wo)."""
         ### BEGIN SOLUTION
         return np.stack([conv2d_rgb(x, f) for f in filters])
         ### END SOLUTION
@@ -363,6 +369,112 @@ nb.code(
 
 nb.md(
     r"""
+    ### ¿Cuántos parámetros tiene un banco de filtros?
+
+    En el cuaderno 1 contaste los parámetros de una capa densa (`dense_params`): un peso por
+    píxel y por neurona, más un sesgo por neurona. En el cuaderno 2, los de un filtro de
+    $h \times w$ sobre una imagen en gris: sus $h \cdot w$ valores más un **sesgo** $b$, es
+    decir, $h \cdot w + 1$. Sobre un volumen, cada filtro tiene forma `(C, h, w)`:
+    $C \cdot h \cdot w$ pesos, una matriz $h \times w$ por canal, y sigue teniendo **un solo
+    sesgo**, que se suma a todo su mapa:
+    $\mathbf{o} = \sum_c \mathbf{x}_c \circledast \mathbf{u}_c + b$. (Un sesgo por canal no
+    añadiría nada: los $C$ números acabarían sumados en uno.) Con $D$ filtros hay un peso por
+    cada valor del banco `(D, C, h, w)` y un sesgo por filtro:
+
+    $$\text{parámetros} = D \cdot (C \cdot h \cdot w + 1)$$
+
+    Por ejemplo, 10 filtros de $3 \times 3$ sobre una imagen RGB, un banco de forma
+    `(10, 3, 3, 3)`, tienen $10 \cdot (3 \cdot 3 \cdot 3 + 1) = 10 \cdot 28 = 280$ parámetros.
+    El tamaño $H \times W$ de la imagen no aparece: los mismos pesos recorren todas las
+    posiciones (la **compartición de pesos** del cuaderno 1). Una capa densa de solo 10
+    neuronas sobre una imagen RGB de $100 \times 100$ tendría
+    $3 \cdot 100 \cdot 100 \cdot 10 + 10 = 300\,010$ parámetros.
+
+    ✏️ **Ejercicio 3 (1 punto).** Escribe `filter_bank_params(D, C, h, w)`: el número de
+    parámetros (pesos **y** sesgos) de $D$ filtros de forma `(C, h, w)`, con un sesgo por
+    filtro. Los argumentos van en el orden de `filters.shape`, `(D, C, h, w)`: así,
+    `filter_bank_params(*filters.shape)` cuenta los de un banco `filters`. Devuelve un `int`
+    (un entero de Python o de NumPy, no un `float`: calcula solo con `*` y `+`); es una regla
+    que comprueban la celda de comprobación y también las comprobaciones ocultas.
+    """,
+    concepts=["C4", "C6", "H1"],
+)
+
+nb.solution(
+    '''
+    def filter_bank_params(D, C, h, w):
+        """Parámetros (pesos y sesgos) de D filtros de forma (C, h, w), un sesgo por filtro."""
+        ### BEGIN SOLUTION
+        return D * (C * h * w + 1)
+        ### END SOLUTION
+    ''',
+    grade_id="filter_bank_params",
+    concepts=["C6", "H1"],
+)
+
+nb.tests(
+    '''
+    """Comprueba filter_bank_params con kernels no cuadrados y con 10 filtros de 3 x 3 x 3."""
+    table = [  # (D, C, h, w, esperado)
+        (2, 5, 3, 4, 122),  # 2 filtros de 3 x 4 sobre 5 canales: 2 · (5 · 3 · 4 + 1)
+        (6, 2, 1, 4, 54),  # 6 filtros de 1 x 4 sobre 2 canales: 6 · (2 · 1 · 4 + 1)
+        (10, 3, 3, 3, 280),  # 10 filtros de 3 x 3 sobre una imagen RGB: 10 · 28
+        (4, 3, 3, 3, 112),  # el banco de 4 filtros de la sección 3: 4 · 28
+    ]
+    with checks.exercise(globals(), "filter_bank_params"):
+        for D, C, h, w, expected in table:
+            n = filter_bank_params(D, C, h, w)
+            checks.check_bank_params_result(n, D, C, h, w)  # la regla: un int
+            assert n == expected, (
+                f"{checks.explain_bank_params(n, D, C, h, w)} "
+                f"filter_bank_params({D}, {C}, {h}, {w}) devolvió {n}; se esperaba {expected}."
+            ).lstrip()
+    n = filter_bank_params(10, 3, 3, 3)
+    print(f"¡Bien! 10 filtros de 3 x 3 sobre una imagen RGB tienen {n} parámetros.")
+    ### BEGIN HIDDEN TESTS
+    import cnncourse._grading as _grading
+
+    _grading.trusted(globals()).hidden_bank_params(filter_bank_params)
+    ### END HIDDEN TESTS
+    ''',
+    grade_id="test_filter_bank_params",
+    points=1,
+)
+
+nb.md(
+    r"""
+    Tu función con algunos bancos. La salida de una capa es la entrada de la siguiente: tras 64
+    filtros, la capa siguiente recibe un volumen de 64 canales, y cada uno de sus filtros tiene
+    un peso por canal. Al crecer $C$ crecen los parámetros, aunque el kernel siga siendo de
+    $3 \times 3$.
+    """,
+    concepts=["C6", "H1"],
+)
+
+nb.code(
+    """
+    banks = {
+        "10 filtros de 3 x 3 sobre RGB": (10, 3, 3, 3),
+        "el banco de la sección 3": bank.shape,
+        "64 filtros de 3 x 3 sobre RGB": (64, 3, 3, 3),
+        "64 filtros de 3 x 3 sobre 64 mapas": (64, 64, 3, 3),
+    }
+    for name, shape in banks.items():
+        n = filter_bank_params(*shape)
+        print(f"{name:<36}{str(shape):<16}{n:>8_} parámetros".replace("_", " "))
+    n = filter_bank_params(*bank.shape)
+    print(f"\\nel banco de la sección 3: {bank.size} pesos (bank.size) + {len(bank)} sesgos = {n}")
+    dense = rgb.size * len(bank) + len(bank)  # un peso por valor de la foto y neurona + sesgos
+    print(
+        f"una capa densa de {len(bank)} neuronas sobre la foto {rgb.shape}: {dense:_} "
+        "parámetros".replace("_", " ")
+    )
+    """,
+    concepts=["C6"],
+)
+
+nb.md(
+    r"""
     ## 4. Convolución $1 \times 1$: de color a gris
 
     ¿Cómo se pasa una foto en color a escala de gris? La fórmula clásica (la de la televisión,
@@ -377,15 +489,18 @@ nb.md(
     que la entrada ($H - 1 + 1 = H$).
 
     Es la primera **convolución $1 \times 1$** del curso. Con $D$ filtros de forma `(C, 1, 1)`
-    convierte $C$ canales en $D$ canales nuevos, píxel a píxel: GoogLeNet las usa en sus bloques
-    *inception* para reducir el número de canales antes de las convoluciones caras (lo veremos
-    con las arquitecturas).
+    convierte $C$ canales en $D$ canales nuevos, píxel a píxel, con solo
+    $D \cdot (C \cdot 1 \cdot 1 + 1) = D \cdot (C + 1)$ parámetros: GoogLeNet las usa en sus
+    bloques *inception* para reducir el número de canales antes de las convoluciones caras (lo
+    veremos con las arquitecturas). El gris es el caso $D = 1$, $C = 3$, con sus 3 pesos y sin
+    sesgo ($b = 0$).
 
-    ✏️ **Ejercicio 3 (2 puntos).** Escribe `rgb_to_gray(x)` para `x` de forma `(3, H, W)`:
+    ✏️ **Ejercicio 4 (2 puntos).** Escribe `rgb_to_gray(x)` para `x` de forma `(3, H, W)`:
     construye el kernel `(3, 1, 1)` con los pesos $(0.299, 0.587, 0.114)$ en el orden de los
     canales (R, G, B) y aplícalo: aquí puedes usar tu `conv2d_rgb`, tu `conv2d_multi` o
-    `cnncourse.conv2d` (incluso con el volumen entero). Devuelve un `np.ndarray` de `float` de
-    forma `(H, W)`, sin redondear ni convertir a `uint8`, y no modifiques `x`.
+    `cnncourse.conv2d` (incluso con el volumen entero).
+    Devuelve un `np.ndarray` nuevo de tipo `float` y de forma `(H, W)`, sin redondear ni
+    convertir a `uint8`, y no modifiques `x`.
     """,  # noqa: E501 - a display formula stays on one line
     concepts=["C4"],
 )
@@ -393,7 +508,7 @@ nb.md(
 nb.solution(
     '''
     def rgb_to_gray(x):
-        """Grayscale of a (3, H, W) RGB image as a 1 x 1 convolution with (0.299, 0.587, 0.114)."""
+        """Gris de una imagen RGB (3, H, W): convolución 1 x 1 con (0.299, 0.587, 0.114)."""
         ### BEGIN SOLUTION
         u = np.array([0.299, 0.587, 0.114]).reshape(3, 1, 1)
         return conv2d_rgb(x, u)
@@ -490,7 +605,7 @@ nb.md(
 nb.code(
     '''
     def conv3d(x, u):
-        """3D cross-correlation (T, H, W) ⊛ (t, h, w) -> (T-t+1, H-h+1, W-w+1), from conv2d."""
+        """Correlación cruzada 3D (T, H, W) ⊛ (t, h, w) -> (T-t+1, H-h+1, W-w+1), con conv2d."""
         T, t = x.shape[0], u.shape[0]
         return np.stack([cnncourse.conv2d(x[f : f + t], u) for f in range(T - t + 1)])
 
@@ -521,7 +636,10 @@ nb.md(
     * Sobre ella seguimos aplicando una **convolución 2D**: el kernel tiene forma `(C, h, w)` y
       $\mathbf{o}_{j,i} = \sum_c (\mathbf{x}_c \circledast \mathbf{u}_c)[j,i]$; la salida es una
       sola matriz de forma `(H - h + 1, W - w + 1)`.
-    * Con $D$ filtros de forma `(C, h, w)` la salida tiene forma `(D, H - h + 1, W - w + 1)`.
+    * Con $D$ filtros de forma `(C, h, w)` la salida tiene forma `(D, H - h + 1, W - w + 1)`, y
+      el banco tiene $D \cdot (C \cdot h \cdot w + 1)$ parámetros (un peso por valor y un sesgo
+      por filtro): 280 para 10 filtros de $3 \times 3$ sobre una imagen RGB, sea cual sea su
+      tamaño.
     * Un kernel `(3, 1, 1)` con pesos $(0.299, 0.587, 0.114)$ pasa la foto a gris: una
       **convolución $1 \times 1$**, que mezcla canales píxel a píxel (GoogLeNet la usa, lo
       veremos con las arquitecturas).
