@@ -25,6 +25,11 @@ resnet152     (3, 224, 224)    60,192,808
 
 (The counts are for the default ``num_classes``: 10 for LeNet-5, 1000 for the rest.)
 
+ResNet-50, -101 and -152 put the stride of a bottleneck on its 3x3 convolution by default,
+as torchvision does ("ResNet v1.5"); ``stride_on="1x1"`` builds the paper's variant, with
+the stride on the first 1x1 ("v1"): the same parameters, fewer multiply-adds, and the ones
+of the paper's Table 1 (3.8, 7.6 and 11.3 G to its one decimal).
+
 Multiply-adds (MACs) are counted for ONE sample, only in convolutions and dense layers
 (``D*Ho*Wo*(C/groups)*h*w`` and ``in*out``); ReLU, pooling, normalisation and the bias
 additions count 0, the usual convention of the papers and of the "FLOPs" tables online.
@@ -109,6 +114,24 @@ class ModelInfo(NamedTuple):
     params: int
     macs: int  # multiply-adds for one sample of the given input shape
     output_shape: tuple[int, ...]
+
+
+# The words of Model.summary in each language: column headers, the input and total rows,
+# and the last line (the depth).
+_SUMMARY_WORDS = {
+    "en": {
+        "header": ("layer", "type", "output shape", "parameters", "multiply-adds"),
+        "input": "input",
+        "total": "total",
+        "depth": "weight layers on the longest path",
+    },
+    "es": {
+        "header": ("capa", "tipo", "forma de la salida", "parámetros", "multiplicaciones"),
+        "input": "entrada",
+        "total": "total",
+        "depth": "capas con pesos en el camino más largo",
+    },
+}
 
 
 def _shape_str(shape: Iterable[int]) -> str:
@@ -214,7 +237,9 @@ class Model(Sequential):
         rows = self.profile(input_shape)
         return rows[-1].output_shape
 
-    def summary(self, input_shape: tuple[int, ...] | None = None, thousands: str = ",") -> str:
+    def summary(
+        self, input_shape: tuple[int, ...] | None = None, thousands: str = ",", lang: str = "en"
+    ) -> str:
         """A table: one row per layer with output shape, parameters and multiply-adds.
 
         Parameters
@@ -224,6 +249,10 @@ class Model(Sequential):
         thousands : str, default ","
             The thousands separator of the numbers: ``","`` gives 61,706, ``" "`` gives
             61 706 (the course notebooks' style), ``""`` gives 61706.
+        lang : {"en", "es"}, default "en"
+            The language of the headers and of the last line; ``"es"`` is the notebooks'
+            Spanish (capa, tipo, forma de la salida, parámetros, multiplicaciones). The
+            layer names and types are the code's, in either language.
 
         Returns
         -------
@@ -256,12 +285,25 @@ class Model(Sequential):
         weight layers on the longest path: 5
         >>> print(lenet5().summary(thousands=" ").splitlines()[-2])
         total               (10)              61 706        416 520
+        >>> spanish = lenet5().summary(thousands=" ", lang="es").splitlines()
+        >>> print(spanish[0])
+        LeNet-5, entrada (1, 32, 32)
+        >>> print(spanish[1])
+        capa     tipo       forma de la salida  parámetros  multiplicaciones
+        >>> print(spanish[-1])
+        capas con pesos en el camino más largo: 5
         """
         if not isinstance(thousands, str):
             raise TypeError(
                 f"{self.name}.summary: argument 'thousands' must be a str, got "
                 f"{thousands!r} (type {type(thousands).__name__}); e.g. thousands=' ' for 61 706"
             )
+        if lang not in _SUMMARY_WORDS:
+            raise ValueError(
+                f"{self.name}.summary: argument 'lang' must be one of "
+                f"{sorted(_SUMMARY_WORDS)}, got {lang!r}; e.g. lang='es' for Spanish headers"
+            )
+        words = _SUMMARY_WORDS[lang]
 
         def num(n: int) -> str:
             return f"{n:,}".replace(",", thousands)
@@ -271,11 +313,11 @@ class Model(Sequential):
         shape = _check_input_shape(shape, self.name)
         total_params = sum(r.params for r in rows)
         total_macs = sum(r.macs for r in rows)
-        table = [("layer", "type", "output shape", "parameters", "multiply-adds")]
-        table.append(("input", "", _shape_str(shape), "", ""))
+        table = [words["header"]]
+        table.append((words["input"], "", _shape_str(shape), "", ""))
         for r in rows:
             table.append((r.name, r.kind, _shape_str(r.output_shape), num(r.params), num(r.macs)))
-        total = ("total", "", _shape_str(rows[-1].output_shape), num(total_params))
+        total = (words["total"], "", _shape_str(rows[-1].output_shape), num(total_params))
         total += (num(total_macs),)
         widths = [max(len(row[i]) for row in [*table, total]) for i in range(5)]
         right = (False, False, False, True, True)
@@ -287,9 +329,9 @@ class Model(Sequential):
             return "  ".join(cells).rstrip()
 
         rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-        lines = [f"{self.name}, input {_shape_str(shape)}", fmt(table[0]), rule]
+        lines = [f"{self.name}, {words['input']} {_shape_str(shape)}", fmt(table[0]), rule]
         lines += [fmt(row) for row in table[1:]]
-        lines += [rule, fmt(total), f"weight layers on the longest path: {weight_depth(self)}"]
+        lines += [rule, fmt(total), f"{words['depth']}: {weight_depth(self)}"]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -438,7 +480,9 @@ def lenet5(num_classes: int = 10, *, dtype=np.float32, seed: int = 0) -> Model:
     (the paper's subsampling layers multiplied the sum by a trainable coefficient and added a
     trainable bias, 12 + 32 more parameters), C3 connected to all 6 maps of S2 (the paper used
     a partial connection table, 1,516 weights instead of 2,416) and a dense output layer (the
-    paper's output used Euclidean radial basis functions).
+    paper's output used Euclidean radial basis functions, whose parameters were fixed, not
+    trained). Hence the paper's "60,000 trainable parameters": 61,706 - 900 (C3) - 850
+    (output) + 44 (S2 and S4) = 60,000.
 
     Parameters
     ----------
@@ -706,10 +750,40 @@ _RESNET_STAGES = {
 }
 _RESNET_WIDTHS = (64, 128, 256, 512)
 _BOTTLENECK_EXPANSION = 4
+# Where a bottleneck that halves the resolution puts its stride: "3x3" (torchvision,
+# "ResNet v1.5", the default) or "1x1" (the paper, "v1"), and the model's name suffix.
+_STRIDE_ON = {"3x3": "", "1x1": " v1"}
 
 
-def _resnet(depth: int, num_classes, dtype, seed) -> Model:
+def _check_stride_on(func: str, stride_on) -> str:
+    if not isinstance(stride_on, str) or stride_on not in _STRIDE_ON:
+        raise ValueError(
+            f"{func}: argument 'stride_on' must be one of {sorted(_STRIDE_ON)}, got "
+            f"{stride_on!r}; '3x3' is torchvision's ResNet v1.5, '1x1' the paper's (v1)"
+        )
+    return stride_on
+
+
+def _bottleneck(f: _Factory, cin: int, width: int, stride: int, stride_on: str) -> Bottleneck:
+    """A Bottleneck with its stride on the 3x3 convolution, or on the first 1x1 (the paper).
+
+    The two variants have the same layers and parameters; only the convolution that halves
+    the resolution changes. With the stride on the first 1x1, that 1x1 computes a quarter of
+    the positions (4 times fewer multiply-adds in it) and reads one pixel in four; the 3x3
+    then works on the halved maps and costs what it costs with the stride.
+    """
+    block = Bottleneck(
+        cin, width, stride=stride, expansion=_BOTTLENECK_EXPANSION, dtype=f.dtype, rng=f.rng
+    )
+    if stride_on == "1x1" and stride != 1:
+        conv1, conv2 = block.main[0], block.main[3]  # the first 1x1 and the 3x3
+        conv1.stride, conv2.stride = conv2.stride, (1, 1)
+    return block
+
+
+def _resnet(depth: int, num_classes, dtype, seed, stride_on: str = "3x3") -> Model:
     func = f"resnet{depth}"
+    stride_on = _check_stride_on(func, stride_on)
 
     def make(f: _Factory):
         blocks, bottleneck = _RESNET_STAGES[depth]
@@ -724,17 +798,14 @@ def _resnet(depth: int, num_classes, dtype, seed) -> Model:
             for i in range(count):
                 stride = 2 if (i == 0 and stage > 0) else 1
                 if bottleneck:
-                    block = Bottleneck(
-                        cin, width, stride=stride, expansion=_BOTTLENECK_EXPANSION,
-                        dtype=f.dtype, rng=f.rng,
-                    )  # fmt: skip
+                    block = _bottleneck(f, cin, width, stride, stride_on)
                     cin = width * _BOTTLENECK_EXPANSION
                 else:
                     block = ResidualBlock(cin, width, stride=stride, dtype=f.dtype, rng=f.rng)
                     cin = width
                 layers.append((f"layer{stage + 1}.{i}", block))
         layers += [("avgpool", GlobalAvgPool()), ("fc", f.dense(cin, num_classes))]
-        return f"ResNet-{depth}", (3, 224, 224), layers
+        return f"ResNet-{depth}{_STRIDE_ON[stride_on]}", (3, 224, 224), layers
 
     return _build(func, num_classes, dtype, seed, make)
 
@@ -753,7 +824,9 @@ def resnet34(num_classes: int = 1000, *, dtype=np.float32, seed: int = 0) -> Mod
     return _resnet(34, num_classes, dtype, seed)
 
 
-def resnet50(num_classes: int = 1000, *, dtype=np.float32, seed: int = 0) -> Model:
+def resnet50(
+    num_classes: int = 1000, *, dtype=np.float32, seed: int = 0, stride_on: str = "3x3"
+) -> Model:
     """ResNet-50 (He et al. 2015, Table 1) on 3x224x224: 25,557,032 parameters.
 
     conv 7x7/2, 64 (no bias) -> batch norm -> ReLU -> maxpool 3x3/2 (56x56) -> four stages
@@ -764,10 +837,13 @@ def resnet50(num_classes: int = 1000, *, dtype=np.float32, seed: int = 0) -> Mod
     where a block changes the shape, its shortcut is a 1x1 convolution (with that stride) plus
     batch norm (the paper's option B), elsewhere the identity.
 
-    The stride of a bottleneck sits on its 3x3 convolution (as in torchvision, "ResNet v1.5");
-    the paper put it on the first 1x1. Parameters and shapes are the same; the 3x3 stride costs
-    more multiply-adds (4.09 G instead of 3.86 G per 224x224 image) and is a little more
-    accurate.
+    By default the stride of a bottleneck sits on its 3x3 convolution, as in torchvision
+    ("ResNet v1.5"); the paper put it on the first 1x1 ("v1", ``stride_on="1x1"``, named
+    "ResNet-50 v1"). Parameters and shapes are the same. The 3x3 stride costs more
+    multiply-adds, because the first 1x1 of the three halving blocks then runs on the maps
+    before they are halved (4 times the positions): 4.09 G instead of 3.86 G per 224x224
+    image (the paper's Table 1 says 3.8 G). It is also a little more accurate: a 1x1 with
+    stride 2 reads one pixel in four, the overlapping 3x3 windows read them all.
 
     Parameters
     ----------
@@ -777,18 +853,35 @@ def resnet50(num_classes: int = 1000, *, dtype=np.float32, seed: int = 0) -> Mod
         dtype of the parameters (and of the batch-norm statistics).
     seed : int
         Seed of the initialisation.
+    stride_on : {"3x3", "1x1"}, default "3x3"
+        The convolution of a bottleneck that carries the stride 2: the 3x3 (torchvision,
+        v1.5) or the first 1x1 (the paper, v1).
     """
-    return _resnet(50, num_classes, dtype, seed)
+    return _resnet(50, num_classes, dtype, seed, stride_on)
 
 
-def resnet101(num_classes: int = 1000, *, dtype=np.float32, seed: int = 0) -> Model:
-    """ResNet-101 (He et al. 2015): 44,549,160 parameters; bottlenecks 3, 4, 23, 3."""
-    return _resnet(101, num_classes, dtype, seed)
+def resnet101(
+    num_classes: int = 1000, *, dtype=np.float32, seed: int = 0, stride_on: str = "3x3"
+) -> Model:
+    """ResNet-101 (He et al. 2015): 44,549,160 parameters; bottlenecks 3, 4, 23, 3.
+
+    7.80 G multiply-adds per 224x224 image with the stride on the 3x3 (the default, v1.5),
+    7.57 G with ``stride_on="1x1"`` (the paper's v1; its Table 1 says 7.6 G). See
+    :func:`resnet50`.
+    """
+    return _resnet(101, num_classes, dtype, seed, stride_on)
 
 
-def resnet152(num_classes: int = 1000, *, dtype=np.float32, seed: int = 0) -> Model:
-    """ResNet-152 (He et al. 2015): 60,192,808 parameters; bottlenecks 3, 8, 36, 3."""
-    return _resnet(152, num_classes, dtype, seed)
+def resnet152(
+    num_classes: int = 1000, *, dtype=np.float32, seed: int = 0, stride_on: str = "3x3"
+) -> Model:
+    """ResNet-152 (He et al. 2015): 60,192,808 parameters; bottlenecks 3, 8, 36, 3.
+
+    11.51 G multiply-adds per 224x224 image with the stride on the 3x3 (the default, v1.5),
+    11.28 G with ``stride_on="1x1"`` (the paper's v1; its Table 1 says 11.3 G). See
+    :func:`resnet50`.
+    """
+    return _resnet(152, num_classes, dtype, seed, stride_on)
 
 
 BUILDERS: dict[str, Callable[..., Model]] = {

@@ -247,6 +247,27 @@ def test_summary_thousands_separator_is_an_option():
         model.summary(thousands=1)
 
 
+def test_summary_speaks_spanish_for_the_notebooks():
+    """lang="es": the notebooks' headers and last line; the same rows and totals."""
+    model = A.lenet5()
+    english, spanish = model.summary(thousands=""), model.summary(thousands="", lang="es")
+    lines = spanish.splitlines()
+    assert lines[0] == "LeNet-5, entrada (1, 32, 32)"
+    assert re.fullmatch(
+        r"capa\s+tipo\s+forma de la salida\s+parámetros\s+multiplicaciones", lines[1]
+    )
+    assert re.match(r"entrada\s+\(1, 32, 32\)$", lines[3])
+    assert lines[-1] == "capas con pesos en el camino más largo: 5"
+    assert parse_totals(spanish) == parse_totals(english) == (61_706, 416_520)
+    rows = [line.split() for line in lines[4:-3]]  # the layers, between the two rules
+    assert rows == [line.split() for line in english.splitlines()[4:-3]]
+    assert [row[0] for row in rows] == [r.name for r in model.profile()]
+    for word in ("layer", "output shape", "multiply-adds", "weight layers", "input"):
+        assert word not in spanish, word
+    with pytest.raises(ValueError, match=r"LeNet-5.*lang.*'en', 'es'"):
+        model.summary(lang="fr")
+
+
 def test_summary_names_the_layer_that_cannot_take_the_input():
     # 36x36 leaves C5 with 2x2 maps: 480 features reach fc1, built for 120.
     with pytest.raises(ValueError, match=r"LeNet-5.*'fc1' \(Dense\).*480.*\(1, 32, 32\)"):
@@ -279,6 +300,62 @@ def test_compare_gives_depth_params_and_macs_for_a_plot():
     assert rows[1].macs == A.resnet18().macs((3, 224, 224))
     same = A.compare([A.resnet18()], input_shape=(3, 64, 64))
     assert same[0].name == "ResNet-18" and same[0].macs == A.resnet18().macs((3, 64, 64))
+
+
+# --------------------------------------------------------------------------- ResNet v1 and v1.5
+
+# He et al. (2015), Table 1: "FLOPs" (multiply-adds) of each ResNet on 224x224, in units of
+# 10^9 with one decimal.
+PAPER_GMACS = {"resnet18": 1.8, "resnet34": 3.6, "resnet50": 3.8, "resnet101": 7.6}
+PAPER_GMACS["resnet152"] = 11.3
+BOTTLENECK_RESNETS = ("resnet50", "resnet101", "resnet152")
+# Exact counts of the two variants (torchvision's FLOP counters give the same).
+V1_MACS = {"resnet50": 3_857_973_248, "resnet101": 7_570_194_432, "resnet152": 11_282_415_616}
+V15_MACS = {"resnet50": 4_089_184_256, "resnet101": 7_801_405_440, "resnet152": 11_513_626_624}
+
+
+@pytest.mark.parametrize("name", BOTTLENECK_RESNETS)
+def test_paper_variant_has_the_same_parameters_and_the_papers_multiply_adds(name):
+    """stride_on="1x1" (the paper, v1): v1.5's parameters and shapes, Table 1's multiply-adds.
+
+    The paper gives one decimal, so "match" means less than 0.1 G away: 3.86 for 3.8, 7.57
+    for 7.6, 11.28 for 11.3. torchvision's v1.5 (the default) is 0.2-0.3 G above the paper.
+    """
+    v15 = A.BUILDERS[name]()
+    v1 = A.BUILDERS[name](stride_on="1x1")
+    assert v1.name == v15.name + " v1"
+    assert v1.count_params() == v15.count_params() == PAPER[name][0]
+    assert A.weight_depth(v1) == DEPTH[name]
+    assert [(r.name, r.output_shape, r.params) for r in v1.profile()] == [
+        (r.name, r.output_shape, r.params) for r in v15.profile()
+    ]
+    assert (v1.macs(), v15.macs()) == (V1_MACS[name], V15_MACS[name])
+    paper = PAPER_GMACS[name] * 1e9
+    assert abs(v1.macs() - paper) < 0.1e9, "the paper's variant rounds to Table 1's figure"
+    assert v15.macs() - paper > 0.2e9, "torchvision's variant is not the paper's count"
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet34"])
+def test_basic_block_resnets_match_the_papers_multiply_adds_too(name):
+    """Basic blocks have no 1x1 in their main path: one variant, Table 1's 1.8 and 3.6 G."""
+    assert abs(A.BUILDERS[name]().macs() - PAPER_GMACS[name] * 1e9) < 0.1e9
+
+
+def test_paper_variant_moves_the_stride_to_the_first_1x1_of_the_halving_blocks_only():
+    model = A.resnet50(stride_on="1x1")
+    for block in (b for b in model if b.name.startswith("layer")):
+        conv1, conv2 = block.main[0], block.main[3]
+        halving = block.name in ("layer2.0", "layer3.0", "layer4.0")
+        assert conv1.kernel_size == (1, 1) and conv2.kernel_size == (3, 3)
+        assert (conv1.stride, conv2.stride) == (((2, 2), (1, 1)) if halving else ((1, 1),) * 2)
+        if halving:  # the shortcut halves the maps as before
+            assert block.shortcut[0].stride == (2, 2)
+
+
+@pytest.mark.parametrize("bad", ["3x1", "paper", None, 1])
+def test_stride_on_must_be_3x3_or_1x1(bad):
+    with pytest.raises(ValueError, match=r"resnet101.*stride_on.*'1x1', '3x3'"):
+        A.resnet101(stride_on=bad)
 
 
 # --------------------------------------------------------------------------- PyTorch as oracle
@@ -436,14 +513,17 @@ class TorchBasicBlock(nn.Module if torch else object):
 
 
 class TorchBottleneck(nn.Module if torch else object):
+    """torchvision's bottleneck (stride on the 3x3, "v1.5"), or the paper's (on the 1x1)."""
+
     expansion = 4
 
-    def __init__(self, cin, width, stride):
+    def __init__(self, cin, width, stride, stride_on="3x3"):
         super().__init__()
         cout = 4 * width
-        self.conv1 = nn.Conv2d(cin, width, 1, bias=False)
+        s1, s3 = (stride, 1) if stride_on == "1x1" else (1, stride)
+        self.conv1 = nn.Conv2d(cin, width, 1, s1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
-        self.conv2 = nn.Conv2d(width, width, 3, stride, 1, bias=False)
+        self.conv2 = nn.Conv2d(width, width, 3, s3, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
         self.conv3 = nn.Conv2d(width, cout, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(cout)
@@ -468,8 +548,9 @@ TORCH_RESNET_BLOCKS = {
 }
 
 
-def torch_resnet(name, num_classes=1000):
+def torch_resnet(name, num_classes=1000, stride_on="3x3"):
     block, counts = TORCH_RESNET_BLOCKS[name]
+    variant = {"stride_on": stride_on} if block is TorchBottleneck else {}
     layers = OrderedDict(
         conv1=nn.Conv2d(3, 64, 7, 2, 3, bias=False),
         bn1=nn.BatchNorm2d(64),
@@ -480,14 +561,14 @@ def torch_resnet(name, num_classes=1000):
     for stage, (count, width) in enumerate(zip(counts, (64, 128, 256, 512), strict=True)):
         for i in range(count):
             stride = 2 if stage > 0 and i == 0 else 1
-            layers[f"layer{stage + 1}_{i}"] = block(cin, width, stride)  # ours: layer1.0
+            layers[f"layer{stage + 1}_{i}"] = block(cin, width, stride, **variant)  # layer1.0
             cin = width * block.expansion
     layers.update(avgpool=nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten()))
     layers.update(fc=nn.Linear(cin, num_classes))
     return nn.Sequential(layers)
 
 
-def torch_model(name, num_classes):
+def torch_model(name, num_classes, stride_on="3x3"):
     if name == "lenet5":
         return torch_lenet5(num_classes)
     if name == "alexnet":
@@ -496,7 +577,7 @@ def torch_model(name, num_classes):
         return torch_googlenet(num_classes)
     if name.startswith("vgg"):
         return torch_vgg(name, num_classes)
-    return torch_resnet(name, num_classes)
+    return torch_resnet(name, num_classes, stride_on)
 
 
 def torch_profile(model, input_shape):
@@ -538,9 +619,9 @@ def torch_name(name):
     return re.sub(r"^(layer\d)_(\d+)$", r"\1.\2", name)
 
 
-def check_against_pytorch(name, ours, num_classes):
+def check_against_pytorch(name, ours, num_classes, stride_on="3x3"):
     with torch.device("meta"):
-        reference = torch_model(name, num_classes)
+        reference = torch_model(name, num_classes, stride_on)
     assert ours.count_params() == sum(p.numel() for p in reference.parameters())
     theirs = torch_profile(reference, INPUT[name])
     rows = ours.profile(INPUT[name])
@@ -561,6 +642,12 @@ def test_layers_match_pytorch_in_shape_parameters_and_multiply_adds(paper_model)
 def test_layers_match_pytorch_with_another_num_classes(other_model):
     name, model = other_model
     check_against_pytorch(name, model, OTHER_CLASSES)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", BOTTLENECK_RESNETS)
+def test_paper_variant_matches_pytorch_with_the_stride_on_the_1x1(name):
+    check_against_pytorch(name, A.BUILDERS[name](stride_on="1x1"), 1000, stride_on="1x1")
 
 
 @needs_torch
@@ -624,15 +711,22 @@ def test_lenet5_forward_equals_pytorch_with_the_same_weights():
 @needs_torch
 @pytest.mark.parametrize("mode", ["eval", "train"])
 @pytest.mark.parametrize(
-    ("name", "layer"),
-    [("resnet18", "layer1.0"), ("resnet18", "layer2.0"), ("resnet50", "layer2.0")],
-    ids=["basic-identity", "basic-projection", "bottleneck-projection"],
+    ("name", "layer", "stride_on"),
+    [
+        ("resnet18", "layer1.0", "3x3"),
+        ("resnet18", "layer2.0", "3x3"),
+        ("resnet50", "layer2.0", "3x3"),
+        ("resnet50", "layer2.0", "1x1"),
+    ],
+    ids=["basic-identity", "basic-projection", "bottleneck-projection", "paper-bottleneck"],
 )
-def test_residual_block_forward_equals_pytorch_with_the_same_weights(name, layer, mode):
+def test_residual_block_forward_equals_pytorch_with_the_same_weights(name, layer, stride_on, mode):
     rng = np.random.default_rng(6)
-    model = A.BUILDERS[name](dtype=np.float64)
+    variant = {"stride_on": stride_on} if name != "resnet18" else {}
+    model = A.BUILDERS[name](dtype=np.float64, **variant)
     block = next(b for b in model if b.name == layer)
-    reference = dict(torch_resnet(name).named_children())[layer.replace(".", "_")].double()
+    reference = torch_resnet(name, stride_on=stride_on)
+    reference = dict(reference.named_children())[layer.replace(".", "_")].double()
     copy_weights(block, reference, rng)
     getattr(block, mode)()
     getattr(reference, mode)()

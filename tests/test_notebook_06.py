@@ -5,15 +5,23 @@
 * every plausible wrong answer makes its test cell fail, and the error names the mistake
   in Spanish (asserted on a phrase of the message); correct answers written differently
   pass;
-* cheating submissions score zero.
+* cheating submissions score zero;
+* the optional parts («Para saber más») can be skipped: without them the notebook still
+  runs with full marks;
+* what students read is in Spanish, and the numbers the text quotes are the ones the cells
+  print (issue 18).
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import io
 import re
 import textwrap
 import time
 
+import numpy as np
 import pytest
 from _nbutils import (
     cell_by_id,
@@ -27,6 +35,8 @@ from _nbutils import (
 )
 
 from autograde.demo.make_demo import solution_of
+from cnncourse import training
+from cnncourse.architectures import lenet5
 
 PREFIX = "nb06"
 TIMEOUT = 300  # seconds for the notebook and all its probes
@@ -142,6 +152,8 @@ def test_solution_form_runs_with_full_marks():
     assert re.search(r"^total\s+\(10\)\s+61 706\s+416 520$", outputs, flags=re.M)
     assert not re.search(r"\d,\d{3}\b", outputs), "a thousands comma in the outputs"
     _check_errors_agree_with_the_accuracy(outputs)
+    _check_the_text_quotes_the_outputs(done)
+    _check_outputs_are_in_spanish(outputs)
     assert elapsed < RUN_LIMIT_S, f"{NAME} took {elapsed:.1f} s (limit {RUN_LIMIT_S} s)"
 
 
@@ -151,7 +163,7 @@ def _check_errors_agree_with_the_accuracy(outputs: str) -> None:
     train_digits standardises its inputs; a cell that passes raw images to the trained
     model gets many more errors (100 instead of 12 in 359 after 3 epochs).
     """
-    accuracy = re.search(r"test accuracy (\d\.\d{4}) in", outputs)
+    accuracy = re.search(r"exactitud en las imágenes de prueba (\d\.\d{4}) en", outputs)
     counted = re.search(r"(\d+) errore?s? en (\d+) imágenes de prueba", outputs)
     assert accuracy and counted, "the training summary and the count of errors are printed"
     wrong, total = int(counted[1]), int(counted[2])
@@ -163,12 +175,178 @@ def _check_errors_agree_with_the_accuracy(outputs: str) -> None:
     )
 
 
+def _markdown(nb) -> str:
+    """The markdown of ``nb`` on one line (the text wraps anywhere)."""
+    return " ".join(" ".join(c.source for c in nb.cells if c.cell_type == "markdown").split())
+
+
+def _check_the_text_quotes_the_outputs(done) -> None:
+    """Every number the markdown quotes from an experiment is the one its cell printed."""
+    text = _markdown(done)
+    outputs = "".join(
+        o.get("text", "") for c in done.cells if c.cell_type == "code" for o in c.outputs
+    )
+    for printed, quoted in (
+        # the gradient experiment (PyTorch's initialisation, then He's)
+        ("plana 1.1e-13, post-activación 0.71, pre-activación 1.13", "(norma 0.71)"),
+        ("plana 1.1e-13, post-activación 0.71, pre-activación 1.13", "de 1 a 1.13"),
+        ("cada bloque plano multiplica la norma por 0.14", "por 0.14 de media"),
+        ("plana 0.05, post-activación 45.2, pre-activación 26.8", "(norma 0.05)"),
+        ("plana 0.05, post-activación 45.2, pre-activación 26.8", "norma de 45"),
+        ("plana 0.05, post-activación 45.2, pre-activación 26.8", "o de 27 (pre-activación)"),
+        ("entre el 49 % y el 87 % de las posiciones", "entre la mitad y el 87 %"),
+        # GoogLeNet against AlexNet, and the ResNets against the paper's Table 1
+        ("AlexNet / GoogLeNet: 8.7 veces", r"\approx 8.7"),
+        ("v1.5 - v1: 231 211 008 multiplicaciones = 3 · 77 070 336", r"$77\,070\,336$"),
+    ):
+        assert printed in outputs, f"the notebook no longer prints {printed!r}"
+        assert quoted in text, f"the text no longer says {quoted!r}"
+    table = re.findall(r"^(resnet\d+) .* (\d+\.\d\d) +(\d+\.\d\d) +(\d+\.\d)$", outputs, re.M)
+    assert [name for name, *_ in table] == ["resnet50", "resnet101", "resnet152"]
+    for name, v15, v1, paper in table:  # v1 within the paper's one decimal, v1.5 above it
+        assert abs(float(v1) - float(paper)) < 0.1 < float(v15) - float(paper), name
+    sizes = dict(re.findall(r"^entrada (\d+): conv1 da (\d+) x \2", outputs, re.M))
+    assert sizes == {"224": "54", "225": "54", "226": "54", "227": "55", "228": "55",
+                     "229": "55", "230": "55", "231": "56"}  # fmt: skip
+    assert "cualquier entrada de $227$ a $230$ da 55" in text
+
+
+def _check_outputs_are_in_spanish(outputs: str) -> None:
+    """No English header or label of the library reaches what students read."""
+    for english in (
+        "test accuracy",
+        "output shape",
+        "multiply-adds",
+        "weight layers on the longest path",
+        "input (",
+        "layer    type",
+    ):
+        assert english not in outputs, english
+    assert "capas con pesos en el camino más largo: 5" in outputs
+    assert re.search(r"^capa\s+tipo\s+forma de la salida\s+parámetros\s+multiplicaciones$",
+                     outputs, re.M)  # fmt: skip
+
+
 def test_the_trained_model_only_sees_standardised_images():
     """The feature maps and the predictions use run.standardize(X_test), as in training."""
     code = "\n".join(c.source for c in load(NAME).cells if c.cell_type == "code")
     assert "X_std = run.standardize(X_test)" in code
     assert "sample = X_std[:1]" in code and "predict(model, X_std)" in code
     assert "predict(model, X_test" not in code and "sample = X_test" not in code
+
+
+# --------------------------------------------------------------------------------------
+# The second review (issue 18): facts the text must state, optional parts, Spanish output
+# --------------------------------------------------------------------------------------
+def test_text_states_the_reviewers_corrections():
+    text = _markdown(load(NAME))
+    for fragment in (
+        # 227: the floor rule gives 55 from 227 to 230; 224 gives 54
+        "$224$ da mapas de $54 \\times 54$",
+        "la más pequeña que da 55 y la única de esas cuatro en la que la división es exacta",
+        # scikit-learn's digits: 13 writers, an optimistic accuracy
+        "escritas por **13 personas**",
+        "la exactitud que midamos es **optimista**",
+        # the ReLU after the sum masks the gradient; only pre-activation is an identity path
+        "Pero no llega *tal cual*",
+        "*Identity mappings in deep residual networks*",
+        "el experimento mide el gradiente que atraviesa 15 ReLU puestas después de la suma",
+        # ImageNet plain-18/34 and CIFAR-10 20/56 are two experiments
+        "en ImageNet que sus redes planas de 18 y 34 capas",
+        "En CIFAR-10 vieron lo mismo con redes planas de 20 y 56 capas",
+        # grouped convolutions divide the multiply-adds by the number of groups
+        "se dividen entre el número de grupos",
+        # GoogLeNet: 12 times in the paper, 9 here; LeNet-5: 60 000 in the paper
+        "El artículo dice **12**",
+        "$60\\,000 + 900 + 850 - 44 = 61\\,706$",
+        # ResNet v1 (the paper) and v1.5 (torchvision)
+        'stride_on="1x1"',
+        "son la versión «v1.5»",
+        # terms
+        "celda de comprobación",
+        "comprobaciones ocultas",
+        "normalización por lotes (BatchNorm)",
+        "pasada hacia atrás",
+    ):
+        assert fragment in text, fragment
+    for old in ("celda de test", "tests ocultos", "El test", "batch norm", "*backward*",
+                "imágenes de 43 personas", "solo aparecen con $227"):  # fmt: skip
+        assert old not in text, old
+
+
+def test_stubs_are_in_spanish():
+    """The docstrings of the functions students fill in are part of the statement."""
+    nb = load(NAME)
+    for grade_id in EXERCISES:
+        source = cell_by_id(nb, grade_id).source
+        doc = re.search(r'"""(.*?)"""', source, re.S)[1]
+        assert re.search(r"\b(de|en|el|la|si|con)\b", doc), f"{grade_id}: {doc!r}"
+        assert not re.search(r"\b(the|of|with|when|by hand)\b", doc), f"{grade_id}: {doc!r}"
+
+
+def _optional_blocks(nb) -> list[list[int]]:
+    """The cells tagged as optional («Para saber más»), one list per part: a part runs from
+    a tagged heading that says «Para saber más» to the next one or the first untagged cell."""
+    blocks = []
+    for i, cell in enumerate(nb.cells):
+        if "para-saber-mas" not in cell.metadata.get("tags", []):
+            continue
+        opens = cell.cell_type == "markdown" and re.match(r"#+ .*Para saber más", cell.source)
+        if blocks and blocks[-1][-1] == i - 1 and not opens:
+            blocks[-1].append(i)
+        else:
+            blocks.append([i])
+    return blocks
+
+
+def test_optional_parts_are_marked_and_ungraded():
+    """The training, the gradient experiment and sections 9-10, each opened by its heading."""
+    nb = load(NAME)
+    blocks = _optional_blocks(nb)
+    heads = [nb.cells[block[0]].source.splitlines()[0] for block in blocks]
+    assert heads == [
+        "### Para saber más: entrenar LeNet-5 con dígitos escritos a mano",
+        "### Para saber más: el experimento de los gradientes",
+        "## 9. Para saber más: doce arquitecturas de un vistazo",
+    ]
+    for block in blocks:
+        assert "*Opcional" in nb.cells[block[0]].source
+        for i in block:
+            assert not _nbgrader(nb.cells[i]).get("grade"), f"cell {i} is graded"
+    assert "Para saber más" in nb.cells[0].source, "the goals say which parts are optional"
+    last = blocks[-1][-1]
+    assert last == len(nb.cells) - 2 and "Resumen" in nb.cells[-1].source
+
+
+def test_notebook_runs_with_full_marks_without_the_optional_parts():
+    """A class that stops at the graded part: nothing after an optional block needs it."""
+    nb = copy.deepcopy(load(NAME))
+    skipped = {i for block in _optional_blocks(nb) for i in block}
+    nb.cells = [cell for i, cell in enumerate(nb.cells) if i not in skipped]
+    done = execute(nb, timeout=TIMEOUT)
+    for cell in done.cells:
+        errs = errors(cell)
+        assert not errs, f"cell {cell.id} raised {errs[0].ename}: {errs[0].evalue}"
+    got = scores(done)
+    assert set(got) == {f"test_{k}" for k in EXERCISES}
+    assert all(s == m for s, m in got.values()), f"not full marks: {got}"
+
+
+def test_training_speaks_spanish_when_asked():
+    """The summary line and the progress bar of train_digits/train, with lang="es"."""
+    run = training.DigitsRun(None, training.History(), 0.96657, 1.234, 0.2, 0.3)
+    assert run.summary_line(lang="es") == "exactitud en las imágenes de prueba 0.9666 en 1.2 s"
+    assert run.summary_line() == "test accuracy 0.9666 in 1.2 s", "English for the command"
+    rng = np.random.default_rng(0)
+    X, y = rng.random((8, 1, 32, 32), dtype=np.float32), rng.integers(0, 10, 8)
+    bar = io.StringIO()
+    with contextlib.redirect_stderr(bar):
+        training.train(lenet5(), X, y, epochs=1, batch_size=4, progress="text", lang="es")
+    assert "época 1/1" in bar.getvalue() and "pérdida=" in bar.getvalue()
+    with pytest.raises(ValueError, match=r"train.*lang.*'en', 'es'"):
+        training.train(lenet5(), X, y, epochs=1, progress=None, lang="fr")
+    with pytest.raises(ValueError, match=r"summary_line.*lang"):
+        run.summary_line(lang="fr")
 
 
 # --------------------------------------------------------------------------------------

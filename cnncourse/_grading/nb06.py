@@ -252,9 +252,9 @@ def explain_pattern_error(err, in_shape, N, M, K, pool=True, channels=8, hidden=
             "dividido el alto o el ancho con / en vez de con // (división entera)?"
         )
     order = (
-        "Los tests llaman a la función como el enunciado, build_pattern(in_shape, N, M, K, "
-        "pool, channels=..., hidden=..., num_classes=...): pool es el quinto parámetro, y "
-        "channels, hidden y num_classes van con esos nombres."
+        "Las comprobaciones llaman a la función como el enunciado, build_pattern(in_shape, N, "
+        "M, K, pool, channels=..., hidden=..., num_classes=...): pool es el quinto parámetro, "
+        "y channels, hidden y num_classes van con esos nombres."
     )
     if any(
         w in text

@@ -9,6 +9,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nbbuild import Notebook  # noqa: E402
 
 nb = Notebook("nb06")
+OPTIONAL = "para-saber-mas"  # the tag of the optional cells («Para saber más»)
+
+
+def optional(first):
+    """Tag the cells from index ``first`` to the last one written as optional: they are not
+    graded and no later cell needs them, so a class can skip them."""
+    for cell in nb.cells[first:]:
+        cell.metadata["tags"] = [OPTIONAL]
+
 
 nb.md(
     r"""
@@ -20,21 +29,28 @@ nb.md(
        `cnncourse.layers`;
     2. cuál es el patrón más común de las arquitecturas CNN y construir cualquiera de sus
        instancias a partir de tres números, $N$, $M$ y $K$;
-    3. calcular a mano las formas y los parámetros de **LeNet-5**, entrenarla con dígitos
-       escritos a mano y mirar qué han aprendido sus filtros;
-    4. qué cambió de LeNet-5 a **AlexNet** y de AlexNet a **VGG**, y comparar la profundidad,
-       los parámetros y las operaciones de doce arquitecturas clásicas;
+    3. calcular a mano las formas y los parámetros de **LeNet-5** (y, si hay tiempo,
+       entrenarla con dígitos escritos a mano y mirar qué han aprendido sus filtros);
+    4. qué cambió de LeNet-5 a **AlexNet** y de AlexNet a **VGG** (y, si hay tiempo, comparar
+       la profundidad, los parámetros y las operaciones de doce arquitecturas clásicas);
     5. cómo es un bloque *inception* de **GoogLeNet** y por qué sus convoluciones $1 \times 1$
        lo abaratan;
-    6. programar el bloque residual de **ResNet** y ver, con los gradientes, por qué las
-       *skip connections* permiten entrenar redes muy profundas;
-    7. por qué las versiones de las bibliotecas no siempre coinciden con los artículos.
+    6. programar el bloque residual de **ResNet** y ver por qué las *skip connections*
+       permiten entrenar redes muy profundas;
+    7. (si hay tiempo) por qué las versiones de las bibliotecas no siempre coinciden con los
+       artículos.
 
     Los ejercicios calificados están marcados con ✏️. Escribe tu código donde pone
     `# ESCRIBE AQUÍ TU CÓDIGO` (borra la línea `raise NotImplementedError()` que lo acompaña)
-    y ejecuta la celda de test que va justo después: te dice si vas bien y, si no, qué error
-    típico parece que has cometido. Al calificar se ejecutan además tests ocultos con otros
-    tamaños y casos límite.
+    y ejecuta la celda de comprobación que va justo después: te dice si vas bien y, si no,
+    qué error típico parece que has cometido. Al calificar se ejecutan además comprobaciones
+    ocultas con otros tamaños y casos límite; las reglas de cada enunciado (qué devolver, qué
+    no usar) ya las comprueba la celda de comprobación.
+
+    Las secciones marcadas **Para saber más** (el entrenamiento de LeNet-5, el experimento
+    de los gradientes de ResNet y las dos secciones finales, 9 y 10) son opcionales: no se
+    califican y ninguna celda posterior las necesita, así que una clase puede saltárselas y
+    seguir en la siguiente sección.
     """,
     grade_id="nb06-md-goals",
 )
@@ -46,7 +62,7 @@ nb.code(
     import numpy as np
 
     import cnncourse
-    import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
+    import cnncourse._grading as checks  # pistas de las comprobaciones (no lo modifiques)
     from cnncourse import architectures, data, plotting, training
     from cnncourse.arithmetic import Geometry, draw_arithmetic
     from cnncourse.datasets import load_digits
@@ -67,7 +83,7 @@ nb.code(
     np.set_printoptions(precision=3, suppress=True)
     rng = np.random.default_rng(0)
     X_train, y_train, X_test, y_test = load_digits()  # dígitos escritos a mano, (N, 1, 32, 32)
-    cnncourse.load_kernels()  # espera a los kernels compilados de Numba
+    cnncourse.load_kernels()  # espera a las funciones compiladas (un segundo)
 
 
     def spaced(n):
@@ -202,13 +218,13 @@ nb.code(
 
 
     def leaves(model):
-        """The plain layers of a Sequential, nested Sequentials opened."""
+        """Las capas de un Sequential, una a una (abre los Sequential que tenga dentro)."""
         for layer in model:
             yield from leaves(layer) if isinstance(layer, Sequential) else [layer]
 
 
     def notation(model):
-        """'INPUT → CONV → ReLU → ... → FC', the lecture's notation of a Sequential."""
+        """'INPUT → CONV → ReLU → ... → FC': un Sequential en la notación del tema."""
         return " → ".join(
             ["INPUT"]
             + [LECTURE_NAMES.get(type(layer), type(layer).__name__) for layer in leaves(model)]
@@ -246,10 +262,10 @@ nb.md(
     defecto de `Conv2D` y `Dense` (con sesgo).
 
     Devuelve el `Sequential` (no una lista de capas): con un lote de forma
-    `(lote, C, H, W)`, la red da `(lote, num_classes)`. El test, como los tests ocultos, usa
-    imágenes no cuadradas, casos con $N$, $M$ o $K$ iguales a 0, `pool=False` y otros valores
-    de `channels`, `hidden` y `num_classes`, y llama a la función con los argumentos en el
-    orden de arriba (`pool` es el quinto).
+    `(lote, C, H, W)`, la red da `(lote, num_classes)`. La celda de comprobación, como las
+    comprobaciones ocultas, usa imágenes no cuadradas, casos con $N$, $M$ o $K$ iguales a 0,
+    `pool=False` y otros valores de `channels`, `hidden` y `num_classes`, y llama a la función
+    con los argumentos en el orden de arriba (`pool` es el quinto).
     """,
     concepts=["A2"],
 )
@@ -257,7 +273,7 @@ nb.md(
 nb.solution(
     '''
     def build_pattern(in_shape, N, M, K, pool=True, channels=8, hidden=32, num_classes=10):
-        """INPUT -> [[CONV -> ReLU]*N -> POOL?]*M -> [FC -> ReLU]*K -> FC as a Sequential."""
+        """INPUT -> [[CONV -> ReLU]*N -> POOL?]*M -> [FC -> ReLU]*K -> FC, en un Sequential."""
         ### BEGIN SOLUTION
         layers = []
         c_in = in_shape[0]
@@ -420,10 +436,12 @@ nb.md(
     vez y da un solo número, así que C5 hace lo mismo que una FC de $16 \cdot 5 \cdot 5 = 400$
     entradas y 120 salidas. Por eso el tema cuenta C5, F6 y OUTPUT como el bloque de capas
     *fully-connected*. La LeNet-5 de `cnncourse.architectures.lenet5` es una versión actual
-    de la red: ReLU en vez de la tangente hiperbólica escalada del artículo, *average
-    pooling* sin parámetros en S2 y S4 (en el cuaderno 5 usamos el máximo; las formas son
-    las mismas), C3 conectada a los 6 mapas (el artículo usaba una tabla de conexiones
-    parcial) y una FC de salida (el artículo usaba unidades de base radial).
+    de la red: ReLU en vez de la tangente hiperbólica escalada del artículo (la activación de
+    las redes actuales, como en el cuaderno 5), *average pooling* sin parámetros en S2 y S4
+    (el más cercano al *subsampling* del artículo, que era una media escalada; en el cuaderno
+    5 usamos el máximo, el más habitual hoy: las formas son las mismas), C3 conectada a los 6
+    mapas (el artículo usaba una tabla de conexiones parcial) y una FC de salida (el artículo
+    usaba unidades de base radial).
 
     Cada forma sale de la fórmula del cuaderno 4. La de C1, con los números:
     """,
@@ -463,8 +481,8 @@ nb.md(
     Por ejemplo, `lenet5_table()["C1"]` es `((6, 28, 28), 156)`. Calcúlalo con las fórmulas:
     no construyas capas (`Conv2D`, `Dense`, `Model`) ni uses los modelos de la biblioteca
     (`architectures.lenet5`, `BUILDERS`, `compare`) ni sus métodos `output_shape`,
-    `count_params`, `macs`, `profile` o `summary`. El test lo comprueba y prueba, como los
-    tests ocultos, otros valores de `input_size` y `num_classes`.
+    `count_params`, `macs`, `profile` o `summary`. La celda de comprobación lo comprueba y
+    prueba, como las comprobaciones ocultas, otros valores de `input_size` y `num_classes`.
     """,
     concepts=["A4"],
 )
@@ -472,7 +490,7 @@ nb.md(
 nb.solution(
     '''
     def lenet5_table(input_size=32, num_classes=10):
-        """{'C1': ((6, 28, 28), 156), ...}: LeNet-5's output shapes and parameters by hand."""
+        """{'C1': ((6, 28, 28), 156), ...}: formas de salida y parámetros de LeNet-5, a mano."""
 
         ### BEGIN SOLUTION
         def conv(n, k=5):
@@ -486,7 +504,7 @@ nb.solution(
         n3 = conv(n2)
         n4 = pool(n3)
         n5 = conv(n4)
-        if n5 < 1:  # the sizes only shrink: if C5 fits, every earlier layer fits too
+        if n5 < 1:  # los tamaños solo bajan: si C5 cabe, caben todas las capas anteriores
             raise ValueError(f"input_size={input_size}: C5 no cabe (S4 da {n4} x {n4})")
         return {
             "C1": ((6, n1, n1), 6 * (1 * 5 * 5 + 1)),
@@ -548,6 +566,14 @@ nb.md(
     La biblioteca da la misma tabla, con las ReLU y el `Flatten` como filas aparte y una
     columna más: las multiplicaciones por imagen. Casi todos los parámetros están en el bloque
     FC (C5, F6, OUTPUT: $59\,134$ de $61\,706$), y casi todas las multiplicaciones, en C1 y C3.
+
+    El artículo de 1998 habla de $60\,000$ parámetros entrenables, no de $61\,706$: cuenta su
+    red original, y las diferencias con esta versión actual suman justo lo que falta. C3
+    conectada a los 6 mapas añade 900 ($2\,416$ en vez de $1\,516$); la FC de salida, 850 (las
+    unidades de base radial del artículo tenían pesos fijos, que no se entrenaban), y el
+    pooling sin nada que aprender quita 44 (en el artículo, S2 y S4 tenían un coeficiente y un
+    sesgo por mapa: $2 \cdot 6 + 2 \cdot 16$). En total,
+    $60\,000 + 900 + 850 - 44 = 61\,706$.
     """,
     concepts=["A4"],
 )
@@ -555,22 +581,34 @@ nb.md(
 nb.code(
     """
     lenet = architectures.lenet5()
-    print(lenet.summary(thousands=" "))  # 61 706: espacios, como en el resto del cuaderno
+    print(lenet.summary(thousands=" ", lang="es"))  # 61 706: miles con espacios, en español
     """,
     concepts=["A4"],
 )
 
+first_optional = len(nb.cells)
 nb.md(
     r"""
-    ### Entrenar LeNet-5 con dígitos escritos a mano
+    ### Para saber más: entrenar LeNet-5 con dígitos escritos a mano
+
+    *Opcional: esta parte y la siguiente («¿Qué ha aprendido?») no se califican, y ninguna
+    celda posterior usa lo que calculan. Para seguir con la parte calificada, salta a la
+    sección 5 (AlexNet).*
 
     LeNet-5 se diseñó para leer dígitos escritos a mano (códigos postales y cheques). Vamos a
-    entrenarla con el conjunto de dígitos que trae scikit-learn: $1\,797$ imágenes de 43
-    personas, de $8 \times 8$ píxeles, que `cnncourse.datasets.load_digits` escala a
-    $32 \times 32$ con valores en $[0, 1]$ y divide en $1\,438$ imágenes de entrenamiento y
-    $359$ de prueba (las mismas proporciones de cada dígito en las dos partes). La red no
-    aprende de las de prueba: sirven para medir si ha aprendido a generalizar o solo a
-    recordar (en las curvas aparecen como «validación»).
+    entrenarla con el conjunto de dígitos que trae scikit-learn: $1\,797$ imágenes de
+    $8 \times 8$ píxeles escritas por **13 personas**. Es la parte de prueba del conjunto
+    *optdigits* de UCI, que reunió dígitos de 43 personas y los repartió en dos partes sin
+    personas en común: 30 para entrenar y 13 para probar. `cnncourse.datasets.load_digits`
+    escala las imágenes a $32 \times 32$ con valores en $[0, 1]$ y las divide al azar en
+    $1\,438$ imágenes de entrenamiento y $359$ de prueba (las mismas proporciones de cada
+    dígito en las dos partes). La red no aprende de las de prueba: sirven para medir si ha
+    aprendido a generalizar o solo a recordar (en las curvas aparecen como «validación»).
+
+    Un aviso al leer el resultado: al dividir al azar, la letra de las mismas 13 personas está
+    en las dos partes. La red se examina con dígitos nuevos, pero de personas cuya letra ya ha
+    visto, así que la exactitud que midamos es **optimista**: con dígitos de personas nuevas
+    sería algo menor.
     """,
     concepts=["A4"],
 )
@@ -598,9 +636,10 @@ nb.md(
     El entrenamiento repite, lote a lote (32 imágenes): la red calcula sus 10 puntuaciones
     por imagen, la **entropía cruzada** mide cuánto se equivoca (el logaritmo de la
     probabilidad que la softmax da a la clase correcta, cambiado de signo), la
-    retropropagación calcula el gradiente de cada peso (los `backward` de cada capa, como el
-    del max pooling del cuaderno 5) y el optimizador Adam da un paso. Una **época** es una
-    pasada por las $1\,438$ imágenes. `training.train_digits` hace eso y tres cosas más:
+    retropropagación calcula el gradiente de cada peso (la pasada hacia atrás, el método
+    `backward` de cada capa, como la del max pooling del cuaderno 5) y el optimizador Adam da
+    un paso. Una **época** es una pasada por las $1\,438$ imágenes. `training.train_digits`
+    hace eso y tres cosas más:
 
     * **estandariza** los píxeles: les resta la media y los divide entre la desviación típica
       de las imágenes de entrenamiento (`run.mean` y `run.std`), para que la entrada tenga
@@ -624,8 +663,8 @@ nb.md(
 
 nb.code(
     """
-    run = training.train_digits(epochs=3, seed=0, progress="notebook")
-    print(run.summary_line())
+    run = training.train_digits(epochs=3, seed=0, progress="notebook", lang="es")
+    print(run.summary_line(lang="es"))
     training.plot_history(run.history);
     """,
     concepts=["A4"],
@@ -633,9 +672,9 @@ nb.code(
 
 nb.md(
     r"""
-    Con tres épocas ya acierta más del 90 % de los dígitos que no ha visto nunca (el azar
-    acertaría el 10 %). Las curvas siguen mejorando: con más épocas (el comando) sube por
-    encima de 0.97.
+    Con tres épocas ya acierta más del 90 % de los dígitos de prueba, que no ha visto nunca
+    (aunque sí la letra de quienes los escribieron; el azar acertaría el 10 %). Las curvas
+    siguen mejorando: con más épocas (el comando) sube por encima de 0.97.
 
     ### ¿Qué ha aprendido?
 
@@ -722,6 +761,7 @@ nb.code(
     """,
     concepts=["A4"],
 )
+optional(first_optional)
 
 # --------------------------------------------------------------------------------------
 # 5. AlexNet (A5)
@@ -742,10 +782,14 @@ nb.md(
     ($5 + 3 = 8$). Así lo cuenta el artículo: *"the net contains eight layers with weights;
     the first five are convolutional and the remaining three are fully-connected"*.
 
-    Las GPU que usaron (GTX 580) tenían 3 GB de memoria y la red no cabía en una: cada una tenía la mitad de
-    los filtros de cada capa, y conv2, conv4 y conv5 solo veían los mapas de su propia GPU. En
-    `cnncourse` esa división es una **convolución por grupos**, `Conv2D(..., groups=2)`: cada
-    mitad de los filtros ve la mitad de los canales, y la capa tiene la mitad de pesos.
+    Las GPU que usaron (GTX 580) tenían 3 GB de memoria y la red no cabía en una: cada una
+    tenía la mitad de los filtros de cada capa, y conv2, conv4 y conv5 solo veían los mapas de
+    su propia GPU. En `cnncourse` esa división es una **convolución por grupos**,
+    `Conv2D(..., groups=2)`: cada mitad de los filtros ve la mitad de los canales, y la capa
+    tiene la mitad de pesos. También hace la mitad de multiplicaciones: con $G$ grupos, cada
+    filtro recorre $C/G$ canales en vez de $C$, así que las
+    $D \cdot H_o \cdot W_o \cdot C \cdot h \cdot w$ multiplicaciones de una CONV se dividen
+    entre el número de grupos: $D \cdot H_o \cdot W_o \cdot (C/G) \cdot h \cdot w$.
 
     De LeNet-5 a AlexNet, además del tamaño:
 
@@ -771,17 +815,17 @@ nb.code(
     rows = {}  # nombre -> (profundidad, parámetros, multiplicaciones) de cada arquitectura
 
 
-    def build(name):
-        """Build architectures.BUILDERS[name] and keep its row of architectures.compare."""
-        model = architectures.BUILDERS[name]()
+    def build(name, **options):
+        """Construye architectures.BUILDERS[name] y guarda su fila de architectures.compare."""
+        model = architectures.BUILDERS[name](**options)
         rows[name] = architectures.compare({model.name: model})[0]
         return model
 
 
     build("lenet5")
     alexnet = build("alexnet")
-    print(lenet.summary(thousands=" "), "\n")
-    print(alexnet.summary(thousands=" "))
+    print(lenet.summary(thousands=" ", lang="es"), "\n")
+    print(alexnet.summary(thousands=" ", lang="es"))
     ''',
     concepts=["A5"],
 )
@@ -797,13 +841,15 @@ nb.code(
     ratio_p = rows["alexnet"].params / rows["lenet5"].params
     ratio_m = rows["alexnet"].macs / rows["lenet5"].macs
     print(f"AlexNet: {ratio_p:.0f} veces más parámetros y {ratio_m:.0f} veces más multiplicaciones")
+    profile = {r.name: r for r in alexnet.profile()}  # forma de salida y cuentas de cada capa
     for layer in alexnet:
         if isinstance(layer, Conv2D) and layer.groups > 1:  # conv2, conv4 y conv5
-            kh, kw = layer.kernel_size
-            whole = layer.out_channels * (layer.in_channels * kh * kw + 1)
+            (kh, kw), (D, Ho, Wo) = layer.kernel_size, profile[layer.name].output_shape
+            C = layer.in_channels
             print(
-                f"{layer.name}: groups={layer.groups}, {spaced(layer.count_params())} parámetros "
-                f"(sin dividir en dos, {spaced(whole)})"
+                f"{layer.name}: groups={layer.groups}, {spaced(layer.count_params())} parámetros y "
+                f"{spaced(profile[layer.name].macs)} multiplicaciones; sin dividir en dos, "
+                f"{spaced(D * (C * kh * kw + 1))} y {spaced(D * Ho * Wo * C * kh * kw)}"
             )
     del alexnet, layer  # 61 millones de pesos (y sus gradientes)
     """,
@@ -814,8 +860,10 @@ nb.md(
     r"""
     Otra lección de lectura de artículos: el texto de AlexNet dice que las imágenes de entrada
     son de $224 \times 224$, pero con conv1 ($11 \times 11$, stride 4, sin padding) las cuentas
-    no salen: los mapas de $55 \times 55$ del artículo solo aparecen con $227 \times 227$, que
-    es lo que usa `cnncourse`.
+    no salen: $224$ da mapas de $54 \times 54$, no los de $55 \times 55$ del artículo. Con la
+    regla del suelo, cualquier entrada de $227$ a $230$ da 55. `cnncourse` usa $227$, la más
+    pequeña que da 55 y la única de esas cuatro en la que la división es exacta,
+    $(227 - 11)/4 = 54$: las ventanas llegan justo al borde y no sobra ninguna fila ni columna.
     """,
     concepts=["A5"],
 )
@@ -826,6 +874,10 @@ nb.code(
         g = Geometry(size, 11, stride=4)
         print(g.formula_es())
         print(g.message_es, "\n")
+    for size in range(224, 232):
+        g = Geometry(size, 11, stride=4)
+        exact = "división exacta" if (size - 11) % 4 == 0 else "se redondea hacia abajo"
+        print(f"entrada {size}: conv1 da {g.output_shape[0]} x {g.output_shape[1]} ({exact})")
     """,
     concepts=["A5"],
 )
@@ -878,7 +930,7 @@ nb.code(
 nb.code(
     """
     vgg16 = build("vgg16")
-    print(vgg16.summary(thousands=" "))
+    print(vgg16.summary(thousands=" ", lang="es"))
     """,
     concepts=["A6"],
 )
@@ -1031,9 +1083,9 @@ nb.md(
 
     Devuelve exactamente una tupla de dos enteros, `return (canales, parámetros)`: no una
     lista ni una tupla con nombre, y enteros (`int`), no `float`. Por ejemplo, el bloque 3a de
-    GoogLeNet, `inception_out(192, 64, 96, 128, 16, 32, 32)`, es `(256, 163696)`. El test lo
-    comprueba con un bloque pequeño, con el 3a y con el 4a; los tests ocultos, con otros
-    bloques de GoogLeNet y con números al azar.
+    GoogLeNet, `inception_out(192, 64, 96, 128, 16, 32, 32)`, es `(256, 163696)`. La celda de
+    comprobación lo comprueba con un bloque pequeño, con el 3a y con el 4a; las comprobaciones
+    ocultas, con otros bloques de GoogLeNet y con números al azar.
     """,
     concepts=["A7"],
 )
@@ -1041,7 +1093,7 @@ nb.md(
 nb.solution(
     '''
     def inception_out(in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj):
-        """(output channels, parameters with biases) of an inception block."""
+        """(canales de salida, parámetros con los sesgos) de un bloque inception."""
 
         ### BEGIN SOLUTION
         def conv(c, d, k):
@@ -1096,9 +1148,15 @@ nb.md(
     Al final, en vez del bloque FC de VGG, GoogLeNet hace un **global average pooling** (el
     del cuaderno 5): resume cada uno de los 1024 mapas de $7 \times 7$ en un número, y una sola
     FC de 1024 a 1000 da las puntuaciones. Con esos dos trucos, 22 capas con pesos caben en 7
-    millones de parámetros, 9 veces menos que AlexNet. Al entrenar, el artículo añadía dos
-    clasificadores auxiliares en 4a y 4d; se descartan al predecir (y no están en estas
-    cuentas):
+    millones de parámetros. Al entrenar, el artículo añadía dos clasificadores auxiliares en
+    4a y 4d; se descartan al predecir (y no están en estas cuentas).
+
+    ¿Cuántas veces menos que AlexNet? El artículo dice **12**, una cifra redonda: unos 5
+    millones frente a los 60 de AlexNet (los 5 millones que cita el propio Szegedy en un
+    artículo de 2015), sin decir cómo los cuenta. Aquí sale **9**
+    ($60\,965\,224 / 6\,998\,552 \approx 8.7$) porque sumamos, capa a capa, la red de la tabla
+    1 del propio artículo, con sus sesgos y con la FC final, que sola tiene un millón de
+    parámetros. Las cuentas de la celda siguiente:
     """,
     concepts=["A7"],
 )
@@ -1114,6 +1172,7 @@ nb.code(
         f"total: {r.depth} capas con pesos, {spaced(r.params)} parámetros, "
         f"{spaced(r.macs)} multiplicaciones por imagen"
     )
+    print(f"AlexNet / GoogLeNet: {rows['alexnet'].params / r.params:.1f} veces los parámetros")
     del googlenet
     """,
     concepts=["A7"],
@@ -1145,11 +1204,11 @@ nb.md(
 
     donde $F$ son dos convoluciones $3 \times 3$ con una ReLU entre las dos (el bloque básico
     de ResNet-18 y 34; ResNet-50, 101 y 152 usan el bloque *bottleneck*, «cuello de botella»,
-    $1 \times 1 \to 3 \times 3 \to 1 \times 1$). Tras cada convolución va una *batch
-    normalization*, que normaliza cada canal con la media y la desviación típica del lote y
-    aprende una escala y un desplazamiento (2 parámetros por canal). La flecha que lleva
-    $\mathbf{x}$ directamente a la suma es la **skip connection** o atajo. Si la mejor opción es no cambiar nada, al
-    bloque le basta con aprender $F = 0$.
+    $1 \times 1 \to 3 \times 3 \to 1 \times 1$). Tras cada convolución va una **normalización
+    por lotes (BatchNorm)**, que normaliza cada canal con la media y la desviación típica del
+    lote y aprende una escala y un desplazamiento (2 parámetros por canal). La flecha que
+    lleva $\mathbf{x}$ directamente a la suma es la **skip connection** o atajo. Si la mejor
+    opción es no cambiar nada, al bloque le basta con aprender $F = 0$.
 
     > Bloque ResNet regular vs. bloque ResNet con convolución 1×1.
 
@@ -1158,7 +1217,7 @@ nb.md(
     $1 \times 1$** (con el mismo stride) que lo proyecta a la forma de $F(\mathbf{x})$. En
     `cnncourse.layers`, `ResidualBlock` elige uno u otro y guarda las dos ramas en
     `block.main` ($F$) y `block.shortcut` (`None` si el atajo es la identidad):
-    """,  # noqa: E501 - markdown text, kept as written
+    """,
     concepts=["A8"],
 )
 
@@ -1187,9 +1246,9 @@ nb.md(
 
     Pasa a `main` y a `shortcut` el propio `x` (un `np.ndarray`) y devuelve un array nuevo de
     NumPy (`np.ndarray`, de tipo float) con la forma de $F(\mathbf{x})$, sin modificar `x`
-    (nada de `x += ...`). El test lo comprueba con un atajo identidad, con un atajo de
-    proyección que no cambia la forma y con un bloque de la biblioteca que sí la cambia; los
-    tests ocultos, con otras formas, otros canales y stride 2.
+    (nada de `x += ...`). La celda de comprobación lo comprueba con un atajo identidad, con un
+    atajo de proyección que no cambia la forma y con un bloque de la biblioteca que sí la
+    cambia; las comprobaciones ocultas, con otras formas, otros canales y stride 2.
     """,
     concepts=["A8"],
 )
@@ -1197,7 +1256,7 @@ nb.md(
 nb.solution(
     '''
     def residual_forward(x, main, shortcut=None):
-        """y = ReLU(main(x) + shortcut(x)), the shortcut being the identity when None."""
+        """y = ReLU(main(x) + shortcut(x)); si shortcut es None, el atajo es la identidad."""
         ### BEGIN SOLUTION
         skip = x if shortcut is None else shortcut(x)
         return np.maximum(main(x) + skip, 0)
@@ -1285,14 +1344,46 @@ nb.md(
     lo multiplica por su derivada para pasarlo a la anterior. En una red **plana**
     ($\mathbf{y} = F(\mathbf{x})$) el gradiente que llega a la entrada es un producto de tantos
     factores como capas: si cada capa lo encoge un poco, tras 30 capas no queda nada, y las
-    primeras capas no aprenden. En un bloque residual,
+    primeras capas no aprenden.
 
-    $$\mathbf{y} = \mathbf{x} + F(\mathbf{x}) \quad\Rightarrow\quad
-      \frac{\partial L}{\partial \mathbf{x}} = \frac{\partial L}{\partial \mathbf{y}}
-      + \frac{\partial L}{\partial \mathbf{y}} \frac{\partial F}{\partial \mathbf{x}}:$$
+    En un bloque residual, el atajo suma $\mathbf{x}$ antes de la ReLU:
+    $\mathbf{y} = \mathrm{ReLU}(\mathbf{s})$ con $\mathbf{s} = F(\mathbf{x}) + \mathbf{x}$. La
+    ReLU deja pasar el gradiente donde $\mathbf{s} > 0$ y lo anula donde $\mathbf{s} \le 0$;
+    llamemos $\mathbf{g} = \partial L / \partial \mathbf{s}$ a lo que deja pasar. Entonces
 
-    el primer término llega **tal cual** por el atajo, sin multiplicarse por nada. Es el
-    *backward* de esta clase de Python, el bloque residual más sencillo (sin batch norm):
+    $$\frac{\partial L}{\partial \mathbf{x}} = \mathbf{g}
+      + \mathbf{g}\,\frac{\partial F}{\partial \mathbf{x}}.$$
+
+    El primer término vuelve por el atajo **sin multiplicarse por ningún peso**: no es un
+    producto de factores que lo encogen, y por eso no se desvanece al atravesar muchos
+    bloques. Pero no llega *tal cual*: la ReLU que va después de la suma lo anula en las
+    posiciones donde $\mathbf{s} \le 0$. Solo la ResNet **pre-activación** (He et al. 2016,
+    *Identity mappings in deep residual networks*) tiene un camino identidad puro: pone la
+    BatchNorm y la ReLU dentro de $F$, delante de cada convolución, y nada después de la suma,
+    $\mathbf{y} = \mathbf{x} + F(\mathbf{x})$. Con ella
+
+    $$\frac{\partial L}{\partial \mathbf{x}} = \frac{\partial L}{\partial \mathbf{y}}
+      + \frac{\partial L}{\partial \mathbf{y}} \frac{\partial F}{\partial \mathbf{x}},$$
+
+    y el gradiente de la salida llega entero, sumado a lo demás, a todos los bloques
+    anteriores. Los bloques de la ResNet de 2015, los de este cuaderno y los de `cnncourse`
+    son *post-activación*: la ReLU va después de la suma.
+    """,
+    concepts=["A8"],
+)
+
+first_optional = len(nb.cells)
+nb.md(
+    r"""
+    ### Para saber más: el experimento de los gradientes
+
+    *Opcional: no se califica y ninguna celda posterior lo necesita. Para seguir con lo
+    esencial, salta al resumen del final (las secciones 9 y 10 también son opcionales).*
+
+    Los dos bloques residuales más sencillos, sin BatchNorm, con su pasada hacia atrás:
+    `Residual`, el post-activación de ResNet, $\mathrm{ReLU}(F(\mathbf{x}) + \mathbf{x})$, y
+    `PreActResidual`, el pre-activación, $\mathbf{x} + F(\mathbf{x})$. Sus métodos `backward`
+    son las dos fórmulas de arriba:
     """,
     concepts=["A8"],
 )
@@ -1300,7 +1391,7 @@ nb.md(
 nb.code(
     '''
     class Residual(Layer):
-        """y = ReLU(main(x) + x), with its backward: the simplest residual block."""
+        """y = ReLU(main(x) + x), con su pasada hacia atrás: el bloque post-activación."""
 
         def __init__(self, main):
             super().__init__()
@@ -1310,11 +1401,30 @@ nb.code(
             return [self.main, self.relu]
 
         def forward(self, x):
-            return self.relu(self.main(x) + x)
+            s = self.main(x) + x
+            self.kept = float(np.mean(s > 0))  # parte de las posiciones que deja pasar la ReLU
+            return self.relu(s)
 
         def backward(self, dout):
-            dsum = self.relu.backward(dout)  # el gradiente de la suma F(x) + x ...
-            return self.main.backward(dsum) + dsum  # ... vuelve por F y, tal cual, por el atajo
+            g = self.relu.backward(dout)  # el gradiente de la suma: 0 donde s <= 0
+            return g + self.main.backward(g)  # por el atajo, sin pesos; y por F
+
+
+    class PreActResidual(Layer):
+        """y = x + main(x), sin nada después de la suma: el bloque pre-activación."""
+
+        def __init__(self, main):
+            super().__init__()
+            self.main = main
+
+        def children(self):
+            return [self.main]
+
+        def forward(self, x):
+            return x + self.main(x)
+
+        def backward(self, dout):
+            return dout + self.main.backward(dout)  # dout llega entero por el atajo
     ''',
     concepts=["A8"],
 )
@@ -1322,13 +1432,15 @@ nb.code(
 nb.md(
     r"""
     El experimento: 30 convoluciones $3 \times 3$ de 16 canales, con pesos aleatorios, montadas
-    de dos formas con **los mismos pesos**: una red plana (15 bloques CONV → ReLU → CONV →
-    ReLU) y una residual (15 bloques $\mathrm{ReLU}(F(\mathbf{x}) + \mathbf{x})$ con
-    $F$ = CONV → ReLU → CONV). Pasamos un lote de 4 entradas aleatorias hacia delante, ponemos
-    en la salida un gradiente de norma 1 y medimos su norma a la entrada de cada bloque, camino
-    de la entrada. Los pesos siguen la inicialización por defecto de PyTorch para
-    `nn.Conv2d`, $U(-b, b)$ con $b = 1/\sqrt{C \cdot h \cdot w}$ ($\sqrt{6}$ veces menor que
-    la de `cnncourse`, ahora lo comentamos).
+    de tres formas con **los mismos pesos**: una red plana (15 bloques CONV → ReLU → CONV →
+    ReLU), una residual post-activación (15 bloques $\mathrm{ReLU}(F(\mathbf{x}) + \mathbf{x})$
+    con $F$ = CONV → ReLU → CONV) y una residual pre-activación (15 bloques
+    $\mathbf{x} + F(\mathbf{x})$ con $F$ = ReLU → CONV → ReLU → CONV). Pasamos un lote de 4
+    entradas aleatorias hacia delante, ponemos en la salida un gradiente de norma 1 y medimos
+    su norma a la entrada de cada bloque, camino de la entrada. Los pesos siguen la
+    inicialización por defecto de PyTorch para `nn.Conv2d`, $U(-b, b)$ con
+    $b = 1/\sqrt{C \cdot h \cdot w}$ ($\sqrt{6}$ veces menor que la de `cnncourse`, ahora lo
+    comentamos).
     """,
     concepts=["A8"],
 )
@@ -1339,19 +1451,20 @@ nb.code(
 
 
     def stacks(depth=30, channels=16, scale=PYTORCH_SCALE, seed=1):
-        """A plain and a residual stack of the same `depth` 3 x 3 convolutions (shared weights)."""
+        """Redes plana, post-activación y pre-activación con las mismas `depth` convoluciones."""
         init = np.random.default_rng(seed)
         convs = [Conv2D(channels, channels, 3, padding=1, rng=init) for _ in range(depth)]
         for conv in convs:
             conv.params["weight"] *= scale  # He (cnncourse) -> PyTorch por defecto
         pairs = [(convs[i], convs[i + 1]) for i in range(0, depth, 2)]
         plain = [Sequential(a, ReLU(), b, ReLU()) for a, b in pairs]
-        residual = [Residual(Sequential(a, ReLU(), b)) for a, b in pairs]
-        return plain, residual
+        post = [Residual(Sequential(a, ReLU(), b)) for a, b in pairs]
+        pre = [PreActResidual(Sequential(ReLU(), a, ReLU(), b)) for a, b in pairs]
+        return plain, post, pre
 
 
     def gradient_norms(blocks, x):
-        """Norm of dL/d(input of each block) for a gradient of norm 1 at the output."""
+        """Norma de dL/d(entrada de cada bloque) para un gradiente de norma 1 en la salida."""
         for block in blocks:
             x = block(x)
         dout = np.random.default_rng(2).normal(size=x.shape).astype(np.float32)
@@ -1363,26 +1476,33 @@ nb.code(
         return norms[::-1]  # de la entrada a la salida
 
 
-    x0 = rng.normal(size=(4, 16, 8, 8)).astype(np.float32)
-    plain, residual = stacks()
-    g_plain, g_residual = gradient_norms(plain, x0), gradient_norms(residual, x0)
+    x0 = np.random.default_rng(0).normal(size=(4, 16, 8, 8)).astype(np.float32)
+    plain, post, pre = stacks()
+    g_plain, g_post, g_pre = (gradient_norms(blocks, x0) for blocks in (plain, post, pre))
     layer = np.arange(0, 31, 2)  # convoluciones entre la entrada y ese punto
     fig, ax = plt.subplots(figsize=(7.5, 4))
     ax.semilogy(layer, g_plain, "o-", label="red plana")
-    ax.semilogy(layer, g_residual, "s-", label="red residual (skip connections)")
+    ax.semilogy(layer, g_post, "s-", label="residual post-activación: ReLU(F(x) + x)")
+    ax.semilogy(layer, g_pre, "^-", label="residual pre-activación: x + F(x)")
     ax.set(
         xlabel="capa (0 = entrada de la red, 30 = salida)",
         ylabel="norma del gradiente ∂L/∂x",
-        title="30 capas, inicialización por defecto de PyTorch, sin batch norm",
+        title="30 capas, inicialización por defecto de PyTorch, sin BatchNorm",
     )
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     print(
-        f"norma del gradiente en la entrada: plana {g_plain[0]:.1e}, residual {g_residual[0]:.2f}"
+        f"norma del gradiente en la entrada: plana {g_plain[0]:.1e}, "
+        f"post-activación {g_post[0]:.2f}, pre-activación {g_pre[0]:.2f}"
     )
     print(
         f"cada bloque plano multiplica la norma por {(g_plain[0] / g_plain[-1]) ** (1 / 15):.2f}"
         " (media geométrica)"
+    )
+    kept = [block.kept for block in post]
+    print(
+        f"las ReLU después de la suma dejan pasar entre el {100 * min(kept):.0f} % y el "
+        f"{100 * max(kept):.0f} % de las posiciones"
     )
     ''',
     concepts=["A8"],
@@ -1392,64 +1512,82 @@ nb.md(
     r"""
     En la red plana, cada bloque multiplica la norma del gradiente por 0.14 de media: tras
     30 capas llega a la entrada un gradiente **billones** de veces más pequeño que en la salida.
-    Las primeras capas no recibirían señal para aprender. En la residual, el atajo lo lleva
-    hasta la entrada casi sin pérdida (norma 0.73): eso es «acortar las capas y atravesarlas
-    sin desvanecerse».
+    Las primeras capas no recibirían señal para aprender.
+
+    En la residual post-activación, la de ResNet, el experimento mide el gradiente que
+    atraviesa 15 ReLU puestas después de la suma: cada una deja pasar solo entre la mitad y
+    el 87 % de las posiciones. Aun así llega a la entrada casi sin pérdida (norma 0.71): lo
+    que la ReLU deja pasar vuelve por el atajo sin multiplicarse por ningún peso, y $F$ suma
+    su parte. Eso es «acortar las capas y atravesarlas sin desvanecerse». En la
+    pre-activación, sin nada después de la suma, el gradiente de la salida llega entero a
+    cada bloque y cada $F$ le suma algo más: la norma **crece** un poco camino de la entrada,
+    de 1 a 1.13.
 
     **¿Y si elegimos mejor la escala de los pesos?** La inicialización de He (He et al. 2015,
     los mismos autores que ResNet; es la que usa `cnncourse`) está pensada para compensar la
     mitad de la señal que anula cada ReLU. La celda siguiente repite el experimento con ella.
     La red plana empieza mucho mejor: el gradiente llega a la entrada unas 20 veces más
-    pequeño (norma 0.05), no billones de veces. Pero la residual, sin batch norm, se pasa al
+    pequeño (norma 0.05), no billones de veces. Pero las residuales, sin BatchNorm, se pasan al
     otro extremo: cada atajo **suma**, y el gradiente crece camino de la entrada hasta una
-    norma de 40.7. Ya no se desvanece, pero **explota**. Por eso los bloques de ResNet llevan
-    batch norm, que mantiene cada rama a escala.
+    norma de 45 (post-activación) o de 27 (pre-activación). Ya no se desvanece, pero
+    **explota**. Por eso los bloques de ResNet llevan BatchNorm, que mantiene cada rama a
+    escala.
 
-    Y hay más: He et al. comprobaron que sus redes planas, con batch norm, tenían gradientes
-    sanos y aun así una de 56 capas entrenaba **peor** que una de 20 (la *degradación*). Las
-    residuales, con batch norm, mejoraban al añadir capas. El atajo facilita la optimización;
-    la escala la pone la batch norm.
+    Y el gradiente no lo explica todo. He et al. comprobaron en ImageNet que sus redes planas
+    de 18 y 34 capas, con BatchNorm, tenían gradientes de normas sanas, y aun así la de 34
+    capas tenía más error de entrenamiento que la de 18: es la **degradación**. En CIFAR-10
+    vieron lo mismo con redes planas de 20 y 56 capas: la de 56 se equivocaba más, en
+    entrenamiento y en prueba. Con atajos, las redes residuales mejoraban al añadir capas. El
+    atajo facilita la optimización; la escala la pone la BatchNorm.
     """,
     concepts=["A8"],
 )
 
 nb.code(
     """
-    plain_he, residual_he = stacks(scale=1.0)
+    plain_he, post_he, pre_he = stacks(scale=1.0)
     print(
         f"inicialización de He, norma del gradiente en la entrada: "
         f"plana {gradient_norms(plain_he, x0)[0]:.2f}, "
-        f"residual {gradient_norms(residual_he, x0)[0]:.1f}"
+        f"post-activación {gradient_norms(post_he, x0)[0]:.1f}, "
+        f"pre-activación {gradient_norms(pre_he, x0)[0]:.1f}"
     )
     """,
     concepts=["A8"],
 )
+optional(first_optional)
 
 # --------------------------------------------------------------------------------------
 # 9. Twelve architectures at a glance (A5-A8)
 # --------------------------------------------------------------------------------------
+first_optional = len(nb.cells)
 nb.md(
     r"""
-    ## 9. Doce arquitecturas de un vistazo
+    ## 9. Para saber más: doce arquitecturas de un vistazo
+
+    *Opcional, como la sección 10: no se califican y el resumen del final no las necesita.*
 
     Construimos las que faltan de las doce de `cnncourse.architectures` (VGG-11, 13 y 19 tienen
     entre 133 y 144 millones de pesos cada una: esta celda tarda unos segundos) y comparamos su
     profundidad (capas con pesos en el camino más largo de la entrada a la salida), sus
     parámetros y sus multiplicaciones por imagen, en orden cronológico. Los paneles de los
-    parámetros y de las multiplicaciones van en escala logarítmica.
+    parámetros y de las multiplicaciones van en escala logarítmica. ResNet-50, 101 y 152 son
+    las del artículo, con `stride_on="1x1"` (por eso se llaman «v1»): la sección 10 explica
+    qué cambia en la versión de las bibliotecas.
     """,
     concepts=["A5", "A6", "A7", "A8"],
 )
 
 nb.code(
     """
+    PAPER = {"resnet50", "resnet101", "resnet152"}  # las del artículo: stride en la 1 x 1
     for name in architectures.BUILDERS:
-        if name not in rows:
-            build(name)  # el modelo se descarta: solo sus números
+        if name not in rows:  # el modelo se descarta: solo sus números
+            build(name, **({"stride_on": "1x1"} if name in PAPER else {}))
     table = [rows[name] for name in architectures.BUILDERS]
-    print(f"{'arquitectura':<12}{'capas':>6}{'parámetros':>14}{'multiplicaciones':>18}")
+    print(f"{'arquitectura':<14}{'capas':>6}{'parámetros':>14}{'multiplicaciones':>18}")
     for r in table:
-        print(f"{r.name:<12}{r.depth:>6}{spaced(r.params):>14}{spaced(r.macs):>18}")
+        print(f"{r.name:<14}{r.depth:>6}{spaced(r.params):>14}{spaced(r.macs):>18}")
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.6), sharey=True)
     ypos = np.arange(len(table))
@@ -1476,16 +1614,17 @@ nb.code(
 nb.md(
     r"""
     * **Más profundidad no significa más parámetros.** GoogLeNet (22 capas) tiene 9 veces
-      menos parámetros que AlexNet (8), y ResNet-152 (152 capas) menos que VGG-19 (19): los
-      dos terminan en global average pooling en vez de en grandes FC, y usan convoluciones
-      $1 \times 1$ para reducir canales (los bloques *bottleneck*, «cuello de botella», de
-      ResNet-50, 101 y 152 son $1 \times 1 \to 3 \times 3 \to 1 \times 1$).
+      menos parámetros que AlexNet (8; el artículo dice 12, sección 7), y ResNet-152 (152
+      capas) menos que VGG-19 (19): los dos terminan en global average pooling en vez de en
+      grandes FC, y usan convoluciones $1 \times 1$ para reducir canales (los bloques
+      *bottleneck*, «cuello de botella», de ResNet-50, 101 y 152 son
+      $1 \times 1 \to 3 \times 3 \to 1 \times 1$).
     * **El coste va con los mapas grandes.** VGG-16 y VGG-19 hacen más multiplicaciones que
       cualquier ResNet, incluida ResNet-152, porque aplican muchos filtros sobre mapas de
       $224 \times 224$ y $112 \times 112$; ResNet reduce el tamaño desde la primera capa
       (stride 2 y un max pooling).
-    * De LeNet-5 (1998) a ResNet-152 (2015), los parámetros se han multiplicado por 1000 y las
-      multiplicaciones por imagen, por casi 30 000.
+    * De LeNet-5 (1998) a ResNet-152 (2015), los parámetros se han multiplicado por casi 1000
+      y las multiplicaciones por imagen, por unas 27 000.
     """,
     concepts=["A5", "A6", "A7", "A8"],
 )
@@ -1498,7 +1637,8 @@ nb.md(
     ## 10. Leer artículos: por qué las versiones de las bibliotecas no coinciden
 
     Si cuentas los parámetros de AlexNet y de GoogLeNet en `torchvision` (la biblioteca de
-    modelos de PyTorch) no te saldrán los de la tabla anterior, y no es un error de nadie:
+    modelos de PyTorch) no te saldrán los de la tabla anterior, ni las multiplicaciones de sus
+    ResNet-50, 101 y 152 serán las del artículo, y no es un error de nadie:
 
     * **AlexNet de torchvision** ($61\,100\,840$ parámetros) no es la del artículo de 2012,
       sino una variante de una sola GPU basada en la de otro artículo de Krizhevsky (2014,
@@ -1507,13 +1647,24 @@ nb.md(
       del código del propio Krizhevsky, *cuda-convnet2*): 64, 192, 384, 256 y 256 filtros, sin
       grupos (ya no hay dos GPU), sin LRN y con padding 2 en conv1, que resuelve a su manera el
       enigma de $224$ frente a $227$: $\lfloor (224 + 2 \cdot 2 - 11)/4 \rfloor + 1 = 55$.
-    * **GoogLeNet de torchvision** añade batch norm tras cada convolución (publicada después
+    * **GoogLeNet de torchvision** añade BatchNorm tras cada convolución (publicada después
       que GoogLeNet), quita los sesgos y usa $3 \times 3$ donde el artículo pone $5 \times 5$
       (en el tercer camino de cada bloque inception: un descuido que se quedó para no invalidar
       los pesos ya entrenados). La cifra ($6\,624\,904$) es la del modelo sin los
       clasificadores auxiliares; la versión de `cnncourse` tampoco los tiene.
+    * **ResNet-50, 101 y 152 de torchvision** (y de `cnncourse`, si no se le pide otra cosa)
+      son la versión «v1.5». En los tres bloques *bottleneck* que reducen el tamaño a la mitad
+      (el primero de las etapas 3, 4 y 5) ponen el stride 2 en la convolución $3 \times 3$; el
+      artículo («v1») lo pone en la primera $1 \times 1$. Los parámetros son los mismos: el
+      stride no cambia los pesos de un filtro. Las multiplicaciones no: con el stride en la
+      $3 \times 3$, la $1 \times 1$ de delante trabaja sobre los mapas antes de reducirlos, con
+      4 veces más posiciones. La v1.5 cuesta más, pero acierta algo más en ImageNet: una
+      $1 \times 1$ con stride 2 solo lee uno de cada cuatro píxeles, y las ventanas solapadas
+      de la $3 \times 3$ los leen todos. `architectures.resnet50(stride_on="1x1")` construye la
+      del artículo.
 
-    Con la fórmula de siempre, $D \cdot (C \cdot h \cdot w + 1)$, se comprueban las dos cifras:
+    Con la fórmula de siempre, $D \cdot (C \cdot h \cdot w + 1)$, se comprueban las dos
+    primeras cifras:
     """,
     concepts=["A5", "A7"],
 )
@@ -1521,7 +1672,7 @@ nb.md(
 nb.code(
     '''
     def conv_params(c, d, k, bias=True, bn=False):
-        """Parameters of a k x k convolution from c to d channels (+ batch norm: 2 per channel)."""
+        """Parámetros de una convolución k x k de c a d canales (+ BatchNorm: 2 por canal)."""
         return d * (c * k * k + (1 if bias else 0)) + (2 * d if bn else 0)
 
 
@@ -1532,7 +1683,7 @@ nb.code(
     tv_alexnet = sum(conv_params(*c) for c in convs) + sum(o * (i + 1) for i, o in fcs)
 
 
-    # GoogLeNet de torchvision: convoluciones sin sesgo + batch norm, y 3 x 3 en vez de 5 x 5
+    # GoogLeNet de torchvision: convoluciones sin sesgo + BatchNorm, y 3 x 3 en vez de 5 x 5
     def bn_conv(c, d, k):
         return conv_params(c, d, k, bias=False, bn=True)
 
@@ -1574,12 +1725,44 @@ nb.code(
 
 nb.md(
     r"""
+    Y las dos versiones de ResNet-50, 101 y 152, con sus multiplicaciones por imagen en miles
+    de millones (G) junto a las de la tabla 1 del artículo, que da un solo decimal. La v1
+    queda a menos de 0.1 G de cada cifra del artículo; la v1.5, entre 0.2 y 0.3 G por encima.
+    Cada bloque que reduce el tamaño cuesta $77\,070\,336$ multiplicaciones más en la v1.5
+    (su primera $1 \times 1$, p. ej. $128 \cdot 56 \cdot 56 \cdot 256$ en vez de
+    $128 \cdot 28 \cdot 28 \cdot 256$), y son tres:
+    """,
+    concepts=["A8"],
+)
+
+nb.code(
+    """
+    TABLE_1 = {"resnet50": 3.8, "resnet101": 7.6, "resnet152": 11.3}  # He et al. 2015, en G
+    head = ("", "parámetros v1.5", "parámetros v1", "G v1.5", "G v1", "G tabla 1")
+    print(f"{head[0]:<11}{head[1]:>17}{head[2]:>15}{head[3]:>8}{head[4]:>7}{head[5]:>11}")
+    for name, paper in TABLE_1.items():
+        v15 = architectures.BUILDERS[name]()  # stride en la 3 x 3, como las bibliotecas
+        v1 = architectures.BUILDERS[name](stride_on="1x1")  # stride en la 1 x 1, el artículo
+        print(
+            f"{name:<11}{spaced(v15.count_params()):>17}{spaced(v1.count_params()):>15}"
+            f"{v15.macs() / 1e9:>8.2f}{v1.macs() / 1e9:>7.2f}{paper:>11}"
+        )
+    extra = v15.macs() - v1.macs()  # lo mismo en las tres: los mismos tres bloques
+    print(f"v1.5 - v1: {spaced(extra)} multiplicaciones = 3 · {spaced(extra // 3)}")
+    del v15, v1
+    """,
+    concepts=["A8"],
+)
+
+nb.md(
+    r"""
     La lección: un artículo, su figura, su tabla y el código que lo acompaña (o el de otros)
     pueden no coincidir. Antes de comparar números, averigua **qué versión** de la red se
     describe: el texto, las tablas y, si las hay, las formas de cada capa.
     """,
-    concepts=["A5", "A7"],
+    concepts=["A5", "A7", "A8"],
 )
+optional(first_optional)
 
 nb.md(
     r"""
@@ -1592,9 +1775,9 @@ nb.md(
       [\mathtt{FC} \to \mathtt{ReLU}] * K \to \mathtt{FC}$; con $N$, $M$ y $K$ salen el
       modelo lineal, el MLP y las CNN del tema. La última FC da las puntuaciones de cada
       clase, sin ReLU.
-    * **LeNet-5** (1998): dos CONV + POOL y un bloque FC, $61\,706$ parámetros; entrenada
-      unos segundos ya reconoce más del 90 % de los dígitos, y el comando
-      `python -m cnncourse train-digits` pasa de 0.97.
+    * **LeNet-5** (1998): dos CONV + POOL y un bloque FC, $61\,706$ parámetros en su versión
+      actual ($60\,000$ en el artículo); entrenada unos segundos ya reconoce más del 90 % de
+      los dígitos de prueba, y el comando `python -m cnncourse train-digits` pasa de 0.97.
     * **AlexNet** (2012): 8 capas con pesos (5 CONV + 3 FC), ReLU, dropout, dos GPU (grupos);
       61 millones de parámetros. **VGG** (2014): bloques de convoluciones $3 \times 3$, hasta
       19 capas; 138 millones de parámetros en VGG-16, casi todos en las FC.
@@ -1602,10 +1785,13 @@ nb.md(
       $1 \times 1$ para reducir canales y global average pooling: 22 capas con 7 millones de
       parámetros.
     * **ResNet** (2015): bloques $\mathbf{y} = \mathrm{ReLU}(F(\mathbf{x}) + \mathbf{x})$, con
-      una $1 \times 1$ en el atajo cuando cambia la forma. El atajo lleva el gradiente sin
-      desvanecerse hasta las primeras capas: por eso se pueden entrenar 152 capas.
-    * Las versiones de las bibliotecas (torchvision) no siempre son las de los artículos:
-      comprueba qué red se describe antes de comparar números.
+      una $1 \times 1$ en el atajo cuando cambia la forma. El atajo devuelve el gradiente sin
+      multiplicarlo por ningún peso (la ReLU de después de la suma anula una parte; en la
+      ResNet pre-activación, $\mathbf{x} + F(\mathbf{x})$, llega entero), así que no se
+      desvanece hasta las primeras capas: por eso se pueden entrenar 152 capas.
+    * Las versiones de las bibliotecas (torchvision) no siempre son las de los artículos
+      (AlexNet, GoogLeNet, el stride de las ResNet-50, 101 y 152): comprueba qué red se
+      describe antes de comparar números.
 
     **Para saber más:** *Dive into Deep Learning*, capítulo "Modern Convolutional Neural
     Networks"; los artículos de LeNet-5 (LeCun et al. 1998), AlexNet (Krizhevsky et al. 2012),
