@@ -99,6 +99,20 @@ RULE_BREAKS = {
             """,
             "usa ['correlate2d']",
         ),
+        # the statement says it: a function of one's own with a library's name is refused
+        "own_function_named_correlate": (
+            """
+            def correlate(a, k):
+                h, w = k.shape
+                rows, cols = a.shape[0] - h + 1, a.shape[1] - w + 1
+                windows = [[a[j : j + h, i : i + w] for i in range(cols)] for j in range(rows)]
+                return np.array([[np.sum(v * k) for v in row] for row in windows])
+
+            def conv2d_rgb(x, u):
+                return sum(correlate(x[c], u[c]) for c in range(len(x)))
+            """,
+            "usa ['correlate']",
+        ),
         "in_place": (
             """
             def conv2d_rgb(x, u):
@@ -498,6 +512,7 @@ def _statement(nb, grade_id):
                 "no le pases el volumen entero",
                 "scipy.signal",
                 "np.convolve",
+                "aunque la hayas escrito tú",
             ],
         ),
         (
@@ -603,10 +618,11 @@ def test_stub_docstrings_and_terms_are_spanish():
         m.group(1)
         for c in nb.cells
         if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("grade")
-        for m in re.finditer(r'^\s+"""(.+?)"""', c.source, re.M)
+        for m in re.finditer(r'^\s+"""(.+?)"""', c.source, re.M | re.S)
     ]
-    assert len(docstrings) >= 5, docstrings
-    english = [d for d in docstrings if ENGLISH.search(d)]
+    assert len(docstrings) == 5, docstrings  # the four stubs and conv3d
+    code = re.compile(r"\w+[\[(][^\])]*[\])]")  # code: filters[d], conv2d_rgb(x, u)
+    english = [d for d in docstrings if ENGLISH.search(code.sub("", d))]
     assert not english, f"docstrings in English: {english}"
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     for term in ("celda de test", "tests ocultos", "el tema"):

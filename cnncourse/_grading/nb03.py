@@ -96,9 +96,9 @@ def _nb03_rule_text(text, name):
         labels = _NB03_ARGS.get(name, ())
         what = labels[k - 1] if k <= len(labels) else f"su argumento número {k}"
         return (
-            f"{name} ha modificado {what} en el sitio: no cambies las entradas; escribe el "
-            "resultado en un array nuevo (y opera con copias, sin -=, *= ni asignaciones "
-            "sobre ellas)."
+            f"{name} ha modificado {what} (sobre el propio array que recibe): no cambies las "
+            "entradas; escribe el resultado en un array nuevo (y opera con copias, sin -=, *= "
+            "ni asignaciones sobre ellas)."
         )
     return ""
 

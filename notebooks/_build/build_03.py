@@ -16,7 +16,8 @@ nb.md(
 
     1. que una imagen en color son tres matrices (R, G, B): un **volumen** o tensor;
     2. que sobre ese volumen seguimos aplicando una **convolución 2D**: el kernel tiene tantos
-       canales como la entrada y la salida es una sola matriz, la suma de los canales;
+       canales como la entrada y la salida es una sola matriz, la suma de las convoluciones
+       de cada canal;
     3. que con $D$ filtros se obtienen $D$ mapas de salida (un adelanto de los hiperparámetros)
        y que ese banco de filtros tiene $D \cdot (C \cdot h \cdot w + 1)$ parámetros;
     4. que pasar una foto a gris es una convolución $1 \times 1$, la primera del curso;
@@ -116,8 +117,8 @@ nb.code(
         [
             [[1, 2, 0], [0, 1, 3], [2, 1, 1]],  # canal R
             [[0, 1, 1], [2, 0, 1], [1, 3, 0]],  # canal G
-            [[1, 0, 2], [1, 1, 0], [0, 2, 1]],
-        ],  # canal B
+            [[1, 0, 2], [1, 1, 0], [0, 2, 1]],  # canal B
+        ],
         dtype=float,
     )
     u_small = np.array(
@@ -131,8 +132,8 @@ nb.code(
     per_channel = [cnncourse.conv2d(x_small[c], u_small[c]) for c in range(3)]
     for name, o_c in zip("RGB", per_channel, strict=True):
         print(f"x_{name} ⊛ u_{name} =\n{o_c}")
-    print("suma de los tres = o =\n", sum(per_channel))
-    print("cnncourse.conv2d con el volumen entero:\n", cnncourse.conv2d(x_small, u_small))
+    print(f"suma de los tres = o =\n{sum(per_channel)}")
+    print(f"cnncourse.conv2d con el volumen entero:\n{cnncourse.conv2d(x_small, u_small)}")
     print()
     print(conv_steps_text(x_small, u_small))
     """,
@@ -166,7 +167,8 @@ nb.md(
     * puedes escribir los bucles, o usar `cnncourse.conv2d` **canal a canal** (con `x[c]` y
       `u[c]`, matrices 2D) y sumar; no le pases el volumen entero, y no uses otras
       convoluciones ya hechas (`scipy.signal`, `scipy.ndimage`, `np.convolve`, `np.correlate`,
-      `cnncourse.conv1d`).
+      `cnncourse.conv1d`). Se rechaza cualquier llamada a una función con esos nombres
+      (`convolve`, `correlate`, `correlate2d`, `conv1d`...), aunque la hayas escrito tú.
     """,
     concepts=["C4"],
 )
@@ -174,7 +176,8 @@ nb.md(
 nb.solution(
     '''
     def conv2d_rgb(x, u):
-        """Correlación cruzada 2D de varios canales: o[j, i] = sum_c (x[c] ⊛ u[c])[j, i]."""
+        """Convolución 2D de x (C, H, W) con u (C, h, w), sin girar el kernel: devuelve o, de
+        forma (H - h + 1, W - w + 1), con o[j, i] = Σ_c (x[c] ⊛ u[c])[j, i]."""
         ### BEGIN SOLUTION
         C, H, W = x.shape
         _, h, w = u.shape
@@ -226,9 +229,10 @@ nb.md(
     r"""
     Un kernel de color puede buscar cosas que un kernel de gris no ve. Este suma el rojo y resta
     la mitad del verde y del azul (cada canal con una media $5 \times 5$): responde a zonas
-    **rojizas**. `cnncourse.conv2d` acepta directamente el volumen `(C, H, W)` con un kernel
-    `(C, h, w)`; comprobamos en un recorte que coincide con tu función. (En los ejercicios de este
-    cuaderno, en cambio, solo puedes llamarla canal a canal, con matrices 2D.)
+    **rojizas**, con un valor positivo donde el rojo supera la media del verde y el azul.
+    `cnncourse.conv2d` acepta directamente el volumen `(C, H, W)` con un kernel `(C, h, w)`;
+    comprobamos en un recorte que coincide con tu función. (En los ejercicios 1 y 2, en cambio,
+    solo puedes llamarla canal a canal, con matrices 2D.)
     """,
     concepts=["C4"],
 )
@@ -247,12 +251,12 @@ nb.code(
         "-> salida",
         out.shape,
         "| diferencia con tu conv2d_rgb en un recorte:",
-        np.max(np.abs(conv2d_rgb(crop, redness) - cnncourse.conv2d(crop, redness))),
+        f"{np.max(np.abs(conv2d_rgb(crop, redness) - cnncourse.conv2d(crop, redness))):.1e}",
     )
     lim = float(np.abs(out).max())
     plotting.show_images({"color": rgb}, size=3.6)
     plotting.show_images(
-        {"rojez: x ⊛ u (rojo: más rojo que verde y azul)": out},
+        {"rojez: x ⊛ u (rojo donde R > (G + B) / 2)": out},
         cmap="RdBu_r",
         vmin=-lim,
         vmax=lim,
@@ -289,7 +293,8 @@ nb.md(
 nb.solution(
     '''
     def conv2d_multi(x, filters):
-        """D filtros (D, C, h, w) sobre una imagen (C, H, W): D mapas, forma (D, Ho, Wo)."""
+        """D filtros (D, C, h, w) sobre x (C, H, W): devuelve los D mapas apilados, de forma
+        (D, H - h + 1, W - w + 1); el mapa d es conv2d_rgb(x, filters[d])."""
         ### BEGIN SOLUTION
         return np.stack([conv2d_rgb(x, f) for f in filters])
         ### END SOLUTION
@@ -326,7 +331,7 @@ nb.tests(
                 hint=hint,
                 context=f"Con x de forma {x.shape} y filters de forma {filters.shape}.",
             )
-    print("¡Bien! D filtros -> D mapas de salida:", maps.shape)
+    print("¡Bien! D filtros -> D mapas de salida, apilados: forma (D, H - h + 1, W - w + 1).")
     ### BEGIN HIDDEN TESTS
     import cnncourse._grading as _grading
 
@@ -340,7 +345,7 @@ nb.tests(
 nb.md(
     r"""
     Un banco de 4 filtros de color sobre la foto: bordes verticales y horizontales (Sobel en los
-    tres canales), rojez y "azulez". La salida es un volumen de forma `(4, H - 2, W - 2)`: la
+    tres canales), rojez y «azulez». La salida es un volumen de forma `(4, H - 2, W - 2)`: la
     entrada de la siguiente capa de una CNN.
     """,
     concepts=["C4"],
@@ -372,11 +377,14 @@ nb.md(
     ### ¿Cuántos parámetros tiene un banco de filtros?
 
     En el cuaderno 1 contaste los parámetros de una capa densa (`dense_params`): un peso por
-    píxel y por neurona, más un sesgo por neurona. En el cuaderno 2, los de un filtro de
-    $h \times w$ sobre una imagen en gris: sus $h \cdot w$ valores más un **sesgo** $b$, es
-    decir, $h \cdot w + 1$. Sobre un volumen, cada filtro tiene forma `(C, h, w)`:
-    $C \cdot h \cdot w$ pesos, una matriz $h \times w$ por canal, y sigue teniendo **un solo
-    sesgo**, que se suma a todo su mapa:
+    píxel y por neurona, más un sesgo por neurona. En el cuaderno 2 vimos que un filtro de
+    $h \times w$ sobre una imagen en gris tiene sus $h \cdot w$ valores más un **sesgo** $b$,
+    es decir, $h \cdot w + 1$ parámetros. (La clase no escribe el sesgo: en su fórmula los
+    valores de $\mathbf{u}$ son los únicos parámetros; las capas convolucionales reales, como
+    `nn.Conv2d` de PyTorch, lo llevan por defecto, y aquí lo contamos.)
+
+    Sobre un volumen, cada filtro tiene forma `(C, h, w)`: $C \cdot h \cdot w$ pesos, una matriz
+    $h \times w$ por canal, y sigue teniendo **un solo sesgo**, que se suma a todo su mapa:
     $\mathbf{o} = \sum_c \mathbf{x}_c \circledast \mathbf{u}_c + b$. (Un sesgo por canal no
     añadiría nada: los $C$ números acabarían sumados en uno.) Con $D$ filtros hay un peso por
     cada valor del banco `(D, C, h, w)` y un sesgo por filtro:
@@ -403,7 +411,8 @@ nb.md(
 nb.solution(
     '''
     def filter_bank_params(D, C, h, w):
-        """Parámetros (pesos y sesgos) de D filtros de forma (C, h, w), un sesgo por filtro."""
+        """Número de parámetros (pesos y sesgos), un int, de D filtros de forma (C, h, w),
+        con un sesgo por filtro."""
         ### BEGIN SOLUTION
         return D * (C * h * w + 1)
         ### END SOLUTION
@@ -445,8 +454,8 @@ nb.md(
     r"""
     Tu función con algunos bancos. La salida de una capa es la entrada de la siguiente: tras 64
     filtros, la capa siguiente recibe un volumen de 64 canales, y cada uno de sus filtros tiene
-    un peso por canal. Al crecer $C$ crecen los parámetros, aunque el kernel siga siendo de
-    $3 \times 3$.
+    una matriz $3 \times 3$ por canal, $64 \cdot 9 = 576$ pesos. Al crecer $C$ crecen los
+    parámetros, aunque el kernel siga siendo de $3 \times 3$.
     """,
     concepts=["C6", "H1"],
 )
@@ -508,7 +517,8 @@ nb.md(
 nb.solution(
     '''
     def rgb_to_gray(x):
-        """Gris de una imagen RGB (3, H, W): convolución 1 x 1 con (0.299, 0.587, 0.114)."""
+        """Gris de una imagen RGB x (3, H, W): convolución 1 x 1 con los pesos
+        (0.299, 0.587, 0.114) de R, G y B; devuelve un array float de forma (H, W)."""
         ### BEGIN SOLUTION
         u = np.array([0.299, 0.587, 0.114]).reshape(3, 1, 1)
         return conv2d_rgb(x, u)
@@ -571,7 +581,7 @@ nb.code(
         "⊛ kernel (3, 1, 1) ->",
         gray.shape,
         "| máxima diferencia con data.to_grayscale (que redondea a enteros):",
-        np.max(np.abs(gray - data.to_grayscale(rgb))),
+        f"{np.max(np.abs(gray - data.to_grayscale(rgb))):.3f}",
     )
     plotting.show_images({"color": rgb, "rgb_to_gray(foto)": gray}, size=3.6);
     """,
@@ -593,11 +603,13 @@ nb.md(
     | 3D | tres direcciones | vídeo (tiempo × alto × ancho), TAC y resonancias |
 
     Una imagen RGB es un volumen, pero su convolución es 2D: el kernel ocupa los 3 canales y no se
-    mueve entre ellos. En una convolución 3D el kernel es más corto que la profundidad y también se
-    desliza en ella. Con la suma de la sección 2 se construye directamente: para un vídeo de
-    forma `(T, H, W)` y un kernel `(t, h, w)`, el fotograma $f$ de la salida es
+    mueve entre ellos. En una convolución 3D el kernel también se desliza en la tercera
+    dirección (por eso suele ser más corto que ella). Con la suma de la sección 2 se construye
+    directamente: para un vídeo en gris de forma `(T, H, W)` y un kernel `(t, h, w)`, el
+    fotograma $f$ de la salida es
     $\mathbf{o}[f] = \sum_{q=0}^{t-1} \mathbf{x}[f+q] \circledast \mathbf{u}[q]$, la misma suma
-    que en RGB pero con el kernel recorriendo también los fotogramas.
+    que en RGB pero con el kernel recorriendo también los fotogramas. (Un vídeo en color añade
+    los canales: el kernel tiene forma `(C, t, h, w)` y sus canales se suman como en RGB.)
     """,
     concepts=["C5"],
 )
@@ -605,12 +617,12 @@ nb.md(
 nb.code(
     '''
     def conv3d(x, u):
-        """Correlación cruzada 3D (T, H, W) ⊛ (t, h, w) -> (T-t+1, H-h+1, W-w+1), con conv2d."""
+        """Convolución 3D, sin girar el kernel: (T, H, W) ⊛ (t, h, w) -> (T-t+1, H-h+1, W-w+1)."""
         T, t = x.shape[0], u.shape[0]
         return np.stack([cnncourse.conv2d(x[f : f + t], u) for f in range(T - t + 1)])
 
 
-    # un "vídeo" de 6 fotogramas 16 x 16: un cuadrado que se mueve hacia la derecha
+    # un «vídeo» de 6 fotogramas 16 x 16: un cuadrado que se mueve hacia la derecha
     video = np.zeros((6, 16, 16))
     for f in range(6):
         video[f, 5:10, 2 + 2 * f : 7 + 2 * f] = 1.0
@@ -637,17 +649,17 @@ nb.md(
       $\mathbf{o}_{j,i} = \sum_c (\mathbf{x}_c \circledast \mathbf{u}_c)[j,i]$; la salida es una
       sola matriz de forma `(H - h + 1, W - w + 1)`.
     * Con $D$ filtros de forma `(C, h, w)` la salida tiene forma `(D, H - h + 1, W - w + 1)`, y
-      el banco tiene $D \cdot (C \cdot h \cdot w + 1)$ parámetros (un peso por valor y un sesgo
-      por filtro): 280 para 10 filtros de $3 \times 3$ sobre una imagen RGB, sea cual sea su
-      tamaño.
+      el banco tiene $D \cdot (C \cdot h \cdot w + 1)$ parámetros (un peso por valor del banco
+      y un sesgo por filtro): 280 para 10 filtros de $3 \times 3$ sobre una imagen RGB, sea
+      cual sea su tamaño.
     * Un kernel `(3, 1, 1)` con pesos $(0.299, 0.587, 0.114)$ pasa la foto a gris: una
       **convolución $1 \times 1$**, que mezcla canales píxel a píxel (GoogLeNet la usa, lo
       veremos con las arquitecturas).
     * Las convoluciones más comunes son 1D (señales), 2D (imágenes) y 3D (vídeo, volúmenes
       médicos); el tipo lo marca el número de direcciones en que se desliza el kernel.
 
-    **Siguiente:** los hiperparámetros de la convolución (número de filtros, tamaño del kernel,
-    padding y stride).
+    **Siguiente:** el cuaderno 4, con los hiperparámetros de la convolución: número de filtros,
+    tamaño del kernel, padding y stride (salto).
     """,
     grade_id="nb03-md-summary",
 )
