@@ -296,7 +296,7 @@ def explain_output_shapes(got, input_shape, layers):
                 return f"Cada forma debe ser una tupla (D, Ho, Wo), no {_nb04_type_es(t)}."
             for v in t:
                 if _nb04_int(v) is None:
-                    return f"Los tamaños deben ser enteros (int), no {_type(v).__name__}."
+                    return f"Los tamaños deben ser enteros (int), no {_nb04_type_es(v)}."
         return ""
     if _n(shapes) == _n(exp) + 1 and shapes[1:] == exp:
         return "No incluyas la forma de entrada: una forma por capa, la de su salida."
@@ -463,7 +463,7 @@ def explain_pad_stride(got, x, u, padding=0, stride=1):
         candidates.append(
             (
                 _nb04_crop(_windows(padded, u, 1), exp_shape[0], exp_shape[1]),
-                f"La forma es la buena, pero la ventana no salta: o[j, i] usa xp[j + n, i + m] "
+                f"La forma es la correcta, pero la ventana no salta: o[j, i] usa xp[j + n, i + m] "
                 f"(son las primeras filas y columnas de la salida con stride 1). Con stride "
                 f"s = {s} la ventana de o[j, i] empieza en la fila s·j y la columna s·i: "
                 "xp[s·j + n, s·i + m].",

@@ -91,7 +91,7 @@ nb.md(
     elegimos nosotros antes de entrenar, y fijan la forma de la capa: cuántos parámetros tiene
     y qué forma tiene su salida. Así se llaman en `cnncourse` y en PyTorch (`nn.Conv2d`):
 
-    | hiperparámetro | clase | en `cnncourse.conv2d(x, u, padding, stride)` | en `nn.Conv2d` |
+    | hiperparámetro | en la clase | en `cnncourse.conv2d(x, u, padding, stride)` | en `nn.Conv2d` |
     |---|---|---|---|
     | número de filtros | $D$ | `u.shape[0]`, con `u` de forma `(D, C, h, w)` | `out_channels` |
     | tamaño del kernel | $w \times h$ | `u.shape[-2:] == (h, w)` | `kernel_size` |
@@ -256,8 +256,8 @@ nb.md(
     r"""
     El mismo kernel de $3 \times 3$ sobre la entrada de $5 \times 5$ con marcos de grosor
     $p = 0, 1, 2$ (el marco, en gris discontinuo). Son los tres casos de padding con nombre
-    propio que usan la guía de Dumoulin y Visin y las bibliotecas, para un kernel **impar** de
-    tamaño $k$ y stride 1 (la salida, de una entrada de tamaño $n$):
+    propio que usan la guía de Dumoulin y Visin y las bibliotecas. Para un kernel **impar** de
+    tamaño $k$, stride 1 y una entrada de tamaño $n$:
 
     | caso | padding | tamaño de la salida |
     |---|---|---|
@@ -594,7 +594,7 @@ nb.md(
 nb.solution(
     '''
     def conv_output_size(n, k, padding=0, stride=1):
-        """Tamaño de la salida a lo largo de un eje: floor((n + 2*padding - k) / stride) + 1."""
+        """Tamaño de la salida a lo largo de un eje: ⌊(n + 2*padding - k) / stride⌋ + 1."""
         ### BEGIN SOLUTION
         if n + 2 * padding < k:
             raise ValueError(
@@ -610,7 +610,7 @@ nb.solution(
 
 nb.tests(
     '''
-    """Comprueba conv_output_size con los casos de la tabla: exactos, no exactos y sin caber."""
+    """Comprueba conv_output_size: divisiones exactas o no, padding y ventanas que no caben."""
     table = [  # (n, k, padding, stride, esperado)
         (8, 2, 0, 1, 7),  # el voltaje del cuaderno 1: W - w + 1
         (7, 3, 2, 1, 9),  # un marco de grosor 2: la salida crece
@@ -715,7 +715,8 @@ nb.tests(
         try:
             output_shapes((1, 28, 28), lenet_like)
         except ValueError as err:
-            print("Bien: 7 capas de 5 x 5 sin padding no caben en 28 x 28:", err)
+            print("Bien: output_shapes((1, 28, 28), 7 capas de 5 x 5) lanza ValueError:")
+            print("   ", err)
         else:
             raise AssertionError(
                 "Siete capas de 5 x 5 sin padding no caben en 28 x 28 (28 -> 24 -> 20 -> 16 -> 12 "
@@ -756,7 +757,7 @@ nb.md(
 nb.code(
     '''
     def conv(filters, kernel_size, padding=0, stride=1):
-        """Una capa para output_shapes."""
+        """Una capa (un diccionario) para output_shapes."""
         return dict(filters=filters, kernel_size=kernel_size, padding=padding, stride=stride)
 
 
@@ -813,8 +814,9 @@ nb.md(
     otro, así que aquí tienes de nuevo `conv2d_loops`, la convolución con bucles del cuaderno 2
     (sin padding y con stride 1), tal como era su solución. Respecto a ella cambian dos cosas: se
     recorre $\tilde{\mathbf{x}}$ en vez de $\mathbf{x}$, y la ventana de $\mathbf{o}_{j,i}$
-    empieza en $(s j, s i)$ en vez de en $(j, i)$. El stride multiplica solo el **origen** de la
-    ventana: dentro de ella, $n$ y $m$ avanzan de uno en uno.
+    empieza en $(s j, s i)$ en vez de en $(j, i)$; con ellas cambia también el tamaño de la
+    salida, $H_o \times W_o$ en vez de $(H - h + 1) \times (W - w + 1)$. El stride multiplica
+    solo el **origen** de la ventana: dentro de ella, $n$ y $m$ avanzan de uno en uno.
     """,
     concepts=["H3", "H4"],
 )
@@ -845,8 +847,8 @@ nb.code(
 
 nb.md(
     r"""
-    Un ejemplo a mano: entrada de $4 \times 5$, kernel de $2 \times 2$, $p = 1$ y $s = 2$.
-    La entrada con padding mide $6 \times 7$ y la salida
+    Un ejemplo a mano: entrada de $4 \times 5$ (4 filas y 5 columnas), kernel de $2 \times 2$,
+    $p = 1$ y $s = 2$. La entrada con padding mide $6 \times 7$ y la salida
     $(\lfloor 4/2 \rfloor + 1) \times (\lfloor 5/2 \rfloor + 1) = 3 \times 3$:
     """,
     concepts=["H3", "H4"],
@@ -899,8 +901,9 @@ nb.md(
     Reglas (las verifican la celda de comprobación y también las comprobaciones ocultas):
 
     * escribe tú la operación, con bucles (o con NumPy elemento a elemento): no uses
-      `cnncourse.conv2d` (ni la de `cnncourse.reference`), `np.convolve`, `np.correlate` ni
-      `scipy` (`scipy.signal`, `scipy.ndimage`), tampoco dentro de otra función que llames;
+      `cnncourse.conv2d` ni `cnncourse.conv1d` (ni las de `cnncourse.reference`),
+      `np.convolve`, `np.correlate` ni `scipy` (`scipy.signal`, `scipy.ndimage`), tampoco
+      dentro de otra función que llames;
     * no modifiques `x` ni `u`: escribe el resultado en un array nuevo;
     * devuelve un `np.ndarray` de tipo `float` (no una lista) de forma `(Ho, Wo)`;
     * respeta el orden de los argumentos y sus valores por defecto: se comprueba con
@@ -912,7 +915,10 @@ nb.md(
 nb.solution(
     '''
     def conv2d_pad_stride(x, u, padding=0, stride=1):
-        """Padding de ceros y stride: o[j, i] = sum_n sum_m xp[s*j + n, s*i + m] * u[n, m]."""
+        """Convolución de x (H, W) con el kernel u (h, w), con padding de ceros y stride.
+
+        o[j, i] = sum_n sum_m xp[s*j + n, s*i + m] * u[n, m], con xp = np.pad(x, padding).
+        """
         ### BEGIN SOLUTION
         xp = np.pad(np.asarray(x, dtype=float), padding)
         h, w = u.shape
@@ -1016,16 +1022,17 @@ nb.md(
     r"""
     ## 8. Parámetros y multiplicaciones de una capa convolucional
 
-    Los hiperparámetros deciden también cuántos parámetros aprende la capa. Cada filtro tiene un
-    peso por canal de entrada y por casilla del kernel, $C \times h \times w$ (cuaderno 3), más
-    **un sesgo** $b$ que se suma a todo su mapa (cuaderno 2). Con $D$ filtros:
+    Los hiperparámetros deciden también cuántos parámetros aprende la capa. Ya los contaste en
+    el cuaderno 3 con `filter_bank_params`: cada filtro tiene un peso por canal de entrada y por
+    casilla del kernel, $C \times h \times w$, más **un sesgo** $b$ que se suma a todo su mapa.
+    Con $D$ filtros:
 
     $$\text{parámetros} = D \times (C \times h \times w + 1)$$
 
     (en el orden de la clase, $D \times (C \times w \times h + 1)$: es el mismo número). Fíjate
     en lo que **no** aparece: ni el padding ni el stride (solo cambian la forma de la salida) ni
     el tamaño $H \times W$ de la entrada, porque los mismos pesos se usan en todas las
-    posiciones de la ventana.
+    posiciones de la ventana (la **compartición de pesos**).
 
     Los parámetros dicen cuánto **ocupa** la capa; lo que **cuesta** aplicarla se mide en
     multiplicaciones (*MACs*, de *multiply-accumulate*: una multiplicación y una suma). Cada
@@ -1042,11 +1049,12 @@ nb.md(
     multiplicaciones por imagen.
 
     ✏️ **Ejercicio 4 (1 punto).** Escribe
-    `conv_layer_params(in_channels, out_channels, kernel_size)`: el número de parámetros (pesos
-    **y** sesgos) de una capa convolucional con `in_channels` $= C$ canales de entrada y
-    `out_channels` $= D$ filtros. `kernel_size` es un `int` ($k \times k$) o una tupla `(h, w)`.
-    Devuelve un `int`: es una regla, que verifican la celda de comprobación y las comprobaciones
-    ocultas (no un `float` como `1792.0`, ni un booleano).
+    `conv_layer_params(in_channels, out_channels, kernel_size)`: la cuenta del cuaderno 3 con
+    los argumentos de `nn.Conv2d`, el número de parámetros (pesos **y** sesgos) de una capa
+    convolucional con `in_channels` $= C$ canales de entrada y `out_channels` $= D$ filtros.
+    Como en `nn.Conv2d`, `kernel_size` es un `int` ($k \times k$) o una tupla `(h, w)`.
+    Devuelve un `int` (no un `float` como `1792.0`, ni un booleano): es una regla del
+    enunciado, y la verifican la celda de comprobación y también las comprobaciones ocultas.
     """,
     concepts=["H1", "H2", "C6"],
 )
