@@ -18,14 +18,17 @@ in-process on the same sources.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
+import nbformat
 import numpy as np
 import pytest
-from _nbutils import index_of, load, wrong_answer_problems
+from _nbutils import errors, execute, index_of, load, wrong_answer_problems
 
 import cnncourse
 import cnncourse._grading as grading
+from cnncourse import data
 
 # np.asmatrix answers (a rule break: not exactly an np.ndarray) warn as they are built
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
@@ -464,7 +467,7 @@ def _statement(nb, grade_id):
         (
             "conv2d_loops",
             [
-                "`np.ndarray` de `float`",
+                "`np.ndarray` nuevo de tipo `float`",
                 "(H - h + 1, W - w + 1)",
                 "no modifiques la entrada `x` ni el kernel `u`",
                 "cnncourse.conv2d",
@@ -474,10 +477,170 @@ def _statement(nb, grade_id):
             ],
         ),
         ("to_unit_range", ["`np.ndarray`", "float64", "misma forma", "No modifiques `img`"]),
-        ("loss_grad", ["`np.ndarray` de `float`", "misma forma que `u`", "No modifiques"]),
+        (
+            "loss_grad",
+            ["`np.ndarray` nuevo de tipo `float`", "misma forma que `u`", "No modifiques"],
+        ),
     ],
 )
 def test_statements_say_every_rule(grade_id, words):
     text = _statement(load(NAME), grade_id)
     missing = [w for w in words if w not in text]
     assert not missing, f"{grade_id}: the statement does not say {missing}"
+
+
+# --------------------------------------------------------------------------------------
+# Issue 18, point 1: the learned vertical-line detector is unique and detects lines
+# --------------------------------------------------------------------------------------
+def _prose(nb) -> str:
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    return " ".join(text.split())
+
+
+def _scenes_and_optimum():
+    images, targets, _ = data.line_scenes(n=64, size=12, seed=0)
+    windows = data.window_matrix(images)
+    best = np.linalg.lstsq(windows, targets.ravel(), rcond=None)[0].reshape(3, 3)
+    return images, targets, windows, best
+
+
+# Appended to the executed notebook: the section's claims, on its own variables
+_SECTION_CHECKS = """
+assert np.linalg.matrix_rank(A) == 9 and np.linalg.matrix_rank(A_clean) == 5
+assert np.abs(A_clean @ z.ravel()).max() < 1e-12 < np.abs(A @ z.ravel()).max()
+for u_end in (u_zero, u_rand):  # the same kernel from zero and from a random start
+    assert np.max(np.abs(u_end - u_best)) < 2e-3, u_end - u_best
+assert np.max(np.abs(snaps_rand["paso 0"] - u_best)) > 0.5  # the start was far away
+assert np.all(u[:, 1] > 0.05) and np.all(u[:, [0, 2]] < -0.02), u
+ratios = (u / u[:, 1:2])[:, [0, 2]]
+assert np.all((ratios > -0.5) & (ratios < -0.3)), ratios  # «algo menos de la mitad»
+assert similarity(u, reference) > 0.5 > 3 * abs(similarity(u, reference.T))
+assert abs(losses_zero[-1] - best_loss) < 1e-9 and abs(losses_rand[-1] - best_loss) < 1e-6
+print("SECTION-OK")
+"""
+
+
+def test_the_learned_detector_section_runs_and_finds_the_unique_line_detector():
+    """The notebook, run with the solution's loss_grad: the windows' matrix has full rank
+    (the clean lines rank 5), gradient descent from zero and from a random start ends at the
+    least-squares kernel, which has a bright centre column and negative sides and responds
+    on the photo like [-1, 2, -1] per row, not like its transpose."""
+    nb = load(NAME)
+    nb.cells.append(nbformat.v4.new_code_cell(_SECTION_CHECKS))
+    done = execute(nb)
+    failed = [(i, e.ename, e.evalue) for i, c in enumerate(done.cells) for e in errors(c)]
+    assert not failed, failed
+    assert "SECTION-OK" in done.cells[-1].outputs[0].text
+
+
+def test_the_numbers_in_the_text_are_the_computed_ones():
+    """Every number the prose gives about the scenes and the learned kernel."""
+    images, targets, windows, best = _scenes_and_optimum()
+    prose = _prose(load(NAME))
+    assert windows.shape == (6400, 9) and "64 \\cdot 10 \\cdot 10 = 6400" in prose
+    assert np.sum(targets != 0) == 226 and np.sum(targets == 0) == 6174
+    assert "226 ventanas" in prose and "6174 ventanas" in prose
+    assert f"${best.sum():.3f}$" == "$0.054$" and "suman $0.054$" in prose
+    assert f"{best[:, 1].sum():.2f}" == "0.32" and "unos $0.32$" in prose
+    # gradient descent with step eta converges iff eta < 2 / (largest eigenvalue of the
+    # Hessian 2 A^T A / n): 0.25 converges, 0.54 diverges («una tasa de 0.54 o más»)
+    hessian = 2 * windows.T @ windows / len(windows)
+    limit = 2 / np.linalg.eigvalsh(hessian).max()
+    assert 0.53 < limit < 0.54 and "una tasa de $0.54$ o más diverge" in prose
+    photo = data.load_sample_image(gray=True) / 127.5 - 1.0
+    reference = np.array([[-1.0, 2.0, -1.0]] * 3)
+
+    def similarity(kernel, other):
+        a, b = cnncourse.conv2d(photo, kernel), cnncourse.conv2d(photo, other)
+        return np.corrcoef(a.ravel(), b.ravel())[0, 1]
+
+    assert f"{similarity(best, reference):.2f}" == "0.63" and "correlación $0.63$" in prose
+    assert f"{similarity(best, reference.T):.2f}" == "0.13" and "($0.13$)" in prose
+
+
+def test_without_noise_the_optimum_uses_the_middle_row_only():
+    """The text: «sin ruido [...] el óptimo solo usa la fila central»; the noise spreads the
+    weight over the three rows (and keeps it small)."""
+    images, targets, _ = data.line_scenes(n=64, size=12, noise=0.0, seed=0)
+    clean = np.linalg.lstsq(data.window_matrix(images), targets.ravel(), rcond=None)[0]
+    clean = clean.reshape(3, 3)
+    assert np.abs(clean[[0, 2]]).max() < 0.02 and clean[1, 1] > 0.4, clean
+    assert clean[1, 0] < -0.2 and clean[1, 2] < -0.2, clean
+    *_, noisy = _scenes_and_optimum()
+    assert np.all(noisy[[0, 2], 1] > 0.05) and noisy[:, 1].sum() < clean[:, 1].sum()
+    assert "`data.line_scenes(noise=0)`, el óptimo solo usa la fila central" in _prose(load(NAME))
+
+
+def test_the_clean_lines_only_fix_row_and_column_sums():
+    """Why the data changed: on lines across a uniform background every window is -1 plus
+    a full row or column of +2, so x ⊛ u only depends on row and column sums (rank 5), and
+    the minimum-norm optimum (lstsq, gradient descent from zero) is a column sum."""
+    clean, _ = data.line_images(n=64, size=12, seed=0)
+    windows = data.window_matrix(clean)
+    assert np.linalg.matrix_rank(windows) == 5
+    sums = np.array([np.ones(9)] + [np.eye(3)[r].repeat(3) for r in range(3)])
+    sums = np.vstack([sums, [np.tile(np.eye(3)[c], 3) for c in range(3)]])
+    # every window is a combination of the all-ones, row-indicator and column-indicator rows
+    coef = np.linalg.lstsq(sums.T, windows.T, rcond=None)[0]
+    np.testing.assert_allclose(sums.T @ coef, windows.T, atol=1e-12)
+    old = np.linalg.lstsq(windows, data.vertical_line_targets(clean).ravel(), rcond=None)[0]
+    old = old.reshape(3, 3)
+    assert np.all(old[:, 1] > 0.3) and np.abs(old[:, [0, 2]]).max() < 0.02, old
+    prose = _prose(load(NAME))
+    for phrase in ("rango 5", "las 3 sumas por filas y las 3 sumas por columnas", "menor norma"):
+        assert phrase in prose, phrase
+
+
+def test_summary_says_which_optimum_and_why_it_is_unique():
+    nb = load(NAME)
+    summary = " ".join(nb.cells[index_of(nb, "nb02-md-summary")].source.split())
+    for phrase in (
+        "rango 9",
+        "**un único kernel**",
+        "desde cero y desde un kernel al azar",
+        "lados negativos",
+        "$[-1, 2, -1]$ en cada fila",
+        "rango 5",
+    ):
+        assert phrase in summary, phrase
+    assert "0.34" not in summary  # the old column-sum kernel
+
+
+# --------------------------------------------------------------------------------------
+# Issue 18, points 16-17: Spanish stubs and output, the course's terms
+# --------------------------------------------------------------------------------------
+ENGLISH = {"the", "of", "with", "where", "is", "are", "by", "an", "and", "shape", "every"}
+
+
+def test_every_docstring_a_student_reads_is_spanish():
+    nb = load(NAME)
+    docstrings = [
+        doc
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for doc in re.findall(r'"""(.*?)"""', cell.source, flags=re.S)
+    ]
+    assert len(docstrings) >= 10  # 3 answers, 3 test cells, predict, examples, train, ...
+    for doc in docstrings:
+        english = ENGLISH & set(re.findall(r"[a-z]+", doc.lower()))
+        assert not english, f"English in a docstring students read: {doc!r} ({english})"
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("celda de test", "celda de comprobación"),
+        ("tests ocultos", "comprobaciones ocultas"),
+        ("`np.ndarray` de `float` nuevo", "`np.ndarray` nuevo de tipo `float`"),
+        ("en rojo lo más claro", None),
+        ("nunca gana", None),
+        ("el tema", None),
+        ("el *backward*", None),
+        ("equivariancia", None),
+    ],
+)
+def test_course_terms(old, new):
+    prose = _prose(load(NAME))
+    assert old not in prose
+    if new:
+        assert new in prose

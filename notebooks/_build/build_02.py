@@ -19,9 +19,15 @@ nb.md(
     3. qué hacen los kernels clásicos diseñados a mano (bordes, Sobel, desenfoque, enfoque) y
        explorarlos moviendo sus pesos;
     4. que los valores del kernel son los **parámetros** de la convolución: se aprenden. Lo
-       comprobarás entrenando por descenso del gradiente un detector de líneas verticales.
+       comprobarás entrenando por descenso del gradiente un detector de líneas verticales, y
+       verás qué datos hacen falta para que el kernel óptimo sea uno solo.
 
-    Los ejercicios calificados están marcados con ✏️; tras cada uno hay una celda de test.
+    Los ejercicios calificados están marcados con ✏️. Escribe tu código donde pone
+    `# ESCRIBE AQUÍ TU CÓDIGO` (borra la línea `raise NotImplementedError()` que lo acompaña)
+    y ejecuta la celda de comprobación que va justo después: te dice si vas bien y, si no, qué
+    error típico parece que has cometido. Al calificar se ejecutan además comprobaciones
+    ocultas con otros tamaños y casos límite; las reglas de cada enunciado (qué devolver, qué
+    no usar) ya las comprueba la celda de comprobación.
     """,
     grade_id="nb02-md-goals",
 )
@@ -32,7 +38,7 @@ nb.code(
     import numpy as np
 
     import cnncourse
-    import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
+    import cnncourse._grading as checks  # pistas de las comprobaciones (no lo modifiques)
     from cnncourse import data, plotting
     from cnncourse.arithmetic import conv_steps_text
     from cnncourse.widgets import kernel_explorer, sweep_explorer
@@ -167,9 +173,10 @@ nb.md(
     r"""
     ✏️ **Ejercicio 1 (3 puntos).** Implementa `conv2d_loops(x, u)` con bucles (puedes usar
     `np.sum` sobre la ventana `x[j:j+h, i:i+w] * u` en vez de los dos bucles interiores). Las
-    reglas, que comprueban la celda de test y también las comprobaciones ocultas que califican:
+    reglas, que comprueban la celda de comprobación y también las comprobaciones ocultas que
+    califican:
 
-    * devuelve un `np.ndarray` de `float` nuevo, de forma `(H - h + 1, W - w + 1)`;
+    * devuelve un `np.ndarray` nuevo de tipo `float`, de forma `(H - h + 1, W - w + 1)`;
     * no modifiques la entrada `x` ni el kernel `u`;
     * escribe tú la operación: no llames a una convolución ya hecha (`cnncourse.conv2d`,
       `cnncourse.conv1d`, `np.convolve`, `np.correlate` ni las de `scipy.signal` o
@@ -182,7 +189,8 @@ nb.md(
 nb.solution(
     '''
     def conv2d_loops(x, u):
-        """2D cross-correlation with loops: o[j, i] = sum_n sum_m x[n + j, m + i] * u[n, m]."""
+        """Convolución 2D con bucles, sin girar el kernel: devuelve o, de forma
+        (H - h + 1, W - w + 1), con o[j, i] = Σ_n Σ_m x[n + j, m + i] · u[n, m]."""
         ### BEGIN SOLUTION
         H, W = x.shape
         h, w = u.shape
@@ -349,7 +357,8 @@ nb.md(
 nb.solution(
     '''
     def to_unit_range(img):
-        """Map a uint8 image in [0, 255] to floats in [-1, 1]: img / 127.5 - 1."""
+        """Lleva una imagen uint8 de [0, 255] a [-1, 1]: devuelve img / 127.5 - 1, de tipo
+        float64."""
         ### BEGIN SOLUTION
         return np.asarray(img, dtype=float) / 127.5 - 1.0
         ### END SOLUTION
@@ -395,14 +404,31 @@ nb.md(
     r"""
     ### Aprender un detector de líneas verticales
 
-    Los datos: 64 imágenes pequeñas de $12 \times 12$ con una línea recta cada una, vertical u
-    horizontal, ya en $[-1, 1]$ (fondo $-1$, línea $+1$). Para cada imagen $\mathbf{x}_k$ la
-    respuesta deseada $\mathbf{t}_k$ es $+1$ donde el centro de la ventana está sobre una línea
-    **vertical** y $-1$ en el resto (fondo y líneas horizontales).
+    Los datos: 64 escenas pequeñas de $12 \times 12$, ya en la escala de la foto normalizada
+    ($-1$ negro, $0$ gris medio, $1$ blanco). Cada escena tiene un fondo de un gris al azar
+    (entre $-0.5$ y $0.5$) y una sola forma, 1 más clara o 1 más oscura que su fondo:
+
+    * una **línea vertical** o una **línea horizontal**: un segmento de un píxel de grosor y de
+      6 píxeles de largo o más, en un sitio al azar;
+    * una **barra vertical** o una **barra horizontal**: una franja ancha, de 3 a 5 píxeles,
+      que cruza la escena.
+
+    Encima, cada píxel lleva un **ruido** gaussiano de desviación típica $0.3$, como el de una
+    cámara (por eso algunos píxeles se salen un poco de $[-1, 1]$).
+
+    Para cada escena $\mathbf{x}_k$, la respuesta deseada $\mathbf{t}_k$ tiene un valor por
+    ventana de $3 \times 3$: $+1$ si el centro de la ventana está sobre una línea vertical
+    **clara**, $-1$ si está sobre una línea vertical **oscura** y $0$ en el resto (el fondo,
+    las líneas horizontales y las barras, que son claras u oscuras pero no son líneas). ¿Por
+    qué $-1$ para las oscuras? La convolución es lineal: si un kernel no responde a un fondo
+    uniforme, cambiar el signo del contraste de una línea cambia el signo de su respuesta. Un
+    filtro lineal no puede dar $+1$ a una línea clara y también a la misma línea oscura; el
+    signo de $\mathbf{t}$ dice si la línea es clara u oscura. Es lo que responde, en signo, el
+    detector clásico de líneas verticales, $[-1, 2, -1]$ en cada fila del kernel.
 
     El modelo es una sola convolución, $\mathbf{o}_k = \mathbf{x}_k \circledast \mathbf{u}$, con un
-    kernel $3 \times 3$ que empieza valiendo cero. Medimos cuánto se equivoca con el error
-    cuadrático medio (MSE) sobre las $N$ imágenes y las $H_o \times W_o$ posiciones de salida:
+    kernel $3 \times 3$. Medimos cuánto se equivoca con el error cuadrático medio (MSE) sobre
+    las $N$ escenas y las $H_o \times W_o$ posiciones de salida:
 
     $$L(\mathbf{u}) = \frac{1}{N H_o W_o} \sum_{k} \sum_{j,i} \left(\mathbf{o}_k[j,i]
       - \mathbf{t}_k[j,i]\right)^2$$
@@ -422,31 +448,41 @@ nb.md(
 
 nb.code(
     '''
-    images, is_vertical = data.line_images(n=64, size=12, seed=0)
-    targets = data.vertical_line_targets(images)
+    images, targets, kinds = data.line_scenes(n=64, size=12, seed=0)
+    print("escenas", images.shape, "| respuestas deseadas", targets.shape)
+    for kind in ("línea vertical", "línea horizontal", "barra vertical", "barra horizontal"):
+        print(f"{kind:>16}: {np.sum(kinds == kind)} escenas")
     print(
-        "imágenes",
-        images.shape,
-        "en [",
-        images.min(),
-        ",",
-        images.max(),
-        "]; respuestas",
-        targets.shape,
+        "ventanas con t = +1:",
+        np.sum(targets == 1),
+        "| con t = -1:",
+        np.sum(targets == -1),
+        "| con t = 0:",
+        np.sum(targets == 0),
     )
+
+
+    def examples(kinds, targets):
+        """Una escena de cada tipo (la línea vertical, clara y oscura): {título: índice}."""
+        first = {k: int(np.flatnonzero(kinds == k)[0]) for k in np.unique(kinds)}
+        return {
+            "línea vertical clara": int(np.flatnonzero(targets.max(axis=(1, 2)) > 0)[0]),
+            "línea vertical oscura": int(np.flatnonzero(targets.min(axis=(1, 2)) < 0)[0]),
+            "línea horizontal": first["línea horizontal"],
+            "barra vertical": first["barra vertical"],
+            "barra horizontal": first["barra horizontal"],
+        }
+
+
+    shown = examples(kinds, targets)
+    plotting.show_images({k: images[i] for k, i in shown.items()}, size=2.4)
     plotting.show_images(
-        [images[0], targets[0], images[1], targets[1]],
-        [
-            "x_0 (" + ("vertical" if is_vertical[0] else "horizontal") + ")",
-            "t_0",
-            "x_1 (" + ("vertical" if is_vertical[1] else "horizontal") + ")",
-            "t_1",
-        ],
+        {f"t ({k})": targets[i] for k, i in shown.items()}, cmap="RdBu_r", vmin=-1, vmax=1, size=2.4
     )
 
 
     def predict(images, u):
-        """o_k = x_k ⊛ u for every image of an (N, H, W) stack, with cnncourse.conv2d."""
+        """o_k = x_k ⊛ u para cada imagen de una pila (N, H, W), con cnncourse.conv2d."""
         return cnncourse.conv2d(images[:, None], u[None, None])[:, 0]
 
 
@@ -461,8 +497,8 @@ nb.md(
     ✏️ **Ejercicio 3 (3 puntos).** Escribe `loss_grad(x, u, t)`: el gradiente
     $\nabla_{\mathbf{u}} L$ de la fórmula anterior para una pila de imágenes `x` de forma
     `(N, H, W)`, un kernel `u` de forma `(h, w)` y respuestas `t` de forma `(N, H-h+1, W-w+1)`.
-    Devuelve un `np.ndarray` de `float` de la misma forma que `u`. Aquí puedes usar bucles, tu
-    `conv2d_loops` o `cnncourse.conv2d`. No modifiques las entradas.
+    Devuelve un `np.ndarray` nuevo de tipo `float`, de la misma forma que `u`. Aquí puedes usar
+    bucles, tu `conv2d_loops` o `cnncourse.conv2d`. No modifiques las entradas.
     """,
     concepts=["C6", "C7"],
 )
@@ -470,7 +506,7 @@ nb.md(
 nb.solution(
     '''
     def loss_grad(x, u, t):
-        """Gradient of L = mean((x_k ⊛ u - t_k)^2) with respect to the kernel u, shape u.shape."""
+        """Gradiente de L = media((x_k ⊛ u - t_k)²) respecto al kernel u, de la forma de u."""
         ### BEGIN SOLUTION
         N = x.shape[0]
         err = np.stack([cnncourse.conv2d(x[k], u) for k in range(N)]) - t
@@ -525,105 +561,244 @@ nb.tests(
 
 nb.md(
     r"""
-    ### Entrenamiento
+    ### ¿Hay un solo kernel óptimo?
 
-    Empezamos con el kernel a cero y damos 100 pasos de descenso del gradiente con tasa de
-    aprendizaje $\eta = 0.1$ (con estos datos, un paso de $0.15$ o más ya diverge). Guardamos el
-    kernel en algunos pasos para ver cómo se forma.
+    Como $\mathbf{o}_k$ es lineal en $\mathbf{u}$, todas las salidas se pueden escribir a la vez
+    como un producto de una matriz por un vector: cada ventana de $3 \times 3$ de cada escena,
+    aplanada, es una fila de una matriz $A$ (aquí $64 \cdot 10 \cdot 10 = 6400$ filas y 9
+    columnas, una por peso), y $A\,\mathbf{u}$, con $\mathbf{u}$ aplanado, son las 6400
+    salidas; `data.window_matrix` la construye. La pérdida es
+    $L(\mathbf{u}) = \frac{1}{6400} \lVert A\,\mathbf{u} - \mathbf{t} \rVert^2$, una función
+    cuadrática de los 9 pesos, y su mínimo se puede calcular directamente por **mínimos
+    cuadrados** (`np.linalg.lstsq`).
 
-    Como $\mathbf{o}$ es lineal en $\mathbf{u}$, el mínimo exacto de $L$ también se puede
-    calcular directamente, por **mínimos cuadrados**: cada ventana de $3 \times 3$ es una fila
-    de una matriz y $\mathbf{u}$ (aplanado) son los 9 coeficientes. Lo usamos para comprobar que
-    el descenso del gradiente llega al óptimo.
+    ¿Es un **único** kernel? Lo dice el **rango** de $A$. Si dos kernels $\mathbf{u}$ y
+    $\mathbf{u}'$ dieran las mismas salidas en todas las ventanas, $A(\mathbf{u} - \mathbf{u}')
+    = 0$. Con rango 9, el máximo (uno por peso), eso solo ocurre si $\mathbf{u} = \mathbf{u}'$:
+    dos kernels distintos se distinguen siempre en alguna ventana y la pérdida tiene **un
+    único mínimo**. Con un rango menor hay direcciones $\mathbf{z} \neq 0$ con
+    $A\,\mathbf{z} = 0$: sumarle $\mathbf{z}$ a un kernel óptimo no cambia ninguna salida ni la
+    pérdida, y hay infinitos óptimos.
+
+    Es lo que pasa con datos más sencillos: líneas que cruzan toda la imagen sobre un fondo
+    uniforme (`data.line_images`: fondo $-1$, línea $+1$). Allí cada ventana vale $-1$ en
+    todas partes salvo, a veces, una fila o una columna entera a $+1$, así que cada salida solo
+    depende de la suma de los 9 pesos y de la suma de una fila o de una columna del kernel. Las
+    ventanas solo fijan las 3 sumas por filas y las 3 sumas por columnas: 5 números
+    independientes (las dos ternas suman lo mismo, el total), rango 5. Cualquier kernel cuyas
+    filas y columnas sumen cero, como el $\mathbf{z}$ de abajo, se puede sumar sin cambiar nada.
+    En nuestras escenas, los fondos al azar, los extremos de los segmentos, las barras y el
+    ruido rompen esa estructura:
     """,
     concepts=["C6", "C7"],
 )
 
 nb.code(
     r"""
-    u = np.zeros((3, 3))
-    lr = 0.1
-    losses, snapshots = [], {}
-    for step in range(100):
-        losses.append(loss(images, u, targets))
-        if step in (5, 15, 40):
-            snapshots[f"paso {step}"] = u.copy()
-        u = u - lr * loss_grad(images, u, targets)
-    losses.append(loss(images, u, targets))  # la pérdida tras el último paso
-    snapshots["paso 100"] = u.copy()
-
-    # el óptimo por mínimos cuadrados: una fila por ventana 3 x 3 de cada imagen
-    windows = np.lib.stride_tricks.sliding_window_view(images, (3, 3), axis=(1, 2)).reshape(-1, 9)
-    u_best = np.linalg.lstsq(windows, targets.ravel(), rcond=None)[0].reshape(3, 3)
+    A = data.window_matrix(images)  # una fila por ventana 3 x 3, aplanada
+    clean, _ = data.line_images(n=64, size=12, seed=0)  # líneas sobre un fondo uniforme
+    A_clean = data.window_matrix(clean)
+    print("escenas:                 A", A.shape, "-> rango", np.linalg.matrix_rank(A))
+    print("líneas sobre fondo liso: A", A_clean.shape, "-> rango", np.linalg.matrix_rank(A_clean))
+    z = np.array([[1.0, -1.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])  # filas y columnas suman 0
     print(
-        f"pérdida inicial {losses[0]:.4f} -> final {losses[-1]:.4f}  "
-        f"(óptimo {loss(images, u_best, targets):.4f})"
+        f"máximo de |A z|: escenas {np.abs(A @ z.ravel()).max():.2f}, "
+        f"líneas sobre fondo liso {np.abs(A_clean @ z.ravel()).max():.2f}"
     )
-    print("kernel aprendido:\n", u)
-    print("óptimo por mínimos cuadrados:\n", u_best)
-    print(f"máxima diferencia: {np.max(np.abs(u - u_best)):.1e}")
-    snapshots["óptimo"] = u_best
-    plotting.show_kernels(list(snapshots.values()), list(snapshots))
-    plotting.plot_losses(losses, title="Aprendiendo un detector de líneas verticales");
+    u_best = np.linalg.lstsq(A, targets.ravel(), rcond=None)[0].reshape(3, 3)
+    best_loss = loss(images, u_best, targets)
+    print(f"el óptimo por mínimos cuadrados (pérdida {best_loss:.4f}):\n", u_best)
     """,
     concepts=["C6", "C7"],
 )
 
 nb.md(
     r"""
-    El kernel aprendido es el óptimo: una **columna central** de unos $0.34$ y el resto casi
-    cero. Responde a píxeles claros alineados en vertical: suma los tres píxeles de la columna
-    central de la ventana. Nadie lo ha diseñado: ha salido de los datos.
+    ### Entrenamiento: desde cero y desde un kernel al azar
 
-    Apliquémoslo a imágenes nuevas, dos con línea vertical y dos con línea horizontal: la
-    respuesta es alta (cerca de $+1$) sobre las líneas verticales y baja en el resto.
+    Ahora lo buscamos por descenso del gradiente, con tu `loss_grad`, dos veces: empezando con
+    el kernel a cero y empezando con 9 pesos al azar (normales de media 0 y desviación típica
+    1, mucho mayores que los del óptimo). Damos 150 pasos con tasa de aprendizaje
+    $\eta = 0.25$ (con estos datos, una tasa de $0.54$ o más diverge). Si el óptimo es único,
+    los dos caminos deben acabar en el mismo kernel: el de mínimos cuadrados. La gráfica
+    muestra lo que a cada uno le falta para llegar a la pérdida mínima, en escala logarítmica.
+    (Son 300 llamadas a tu `loss_grad`, una por paso: con la de la solución la celda tarda unos
+    segundos; si la tuya recorre con bucles de Python cada píxel, puede tardar un minuto.)
+    """,
+    concepts=["C6", "C7"],
+)
 
-    ¿Y en una foto? Este kernel no tiene pesos negativos a los lados: solo suma los tres píxeles
-    de una columna. En la foto normalizada a $[-1, 1]$ su respuesta casi coincide con el **brillo
-    medio de 3 píxeles en vertical**, y una zona clara uniforme (respuesta $1.04$) responde
-    incluso más que una línea fina ($0.99$). Lo pintamos restando la media, en **rojo** lo más
-    claro que la media y en **azul** lo más oscuro: salen la gorra, el cuello y el fondo claros,
-    no "las líneas verticales". El kernel solo sabe de líneas claras **sobre fondo oscuro**, que
-    es lo único que vio al entrenar. Es una lección general: **un modelo aprende lo que muestran
-    sus datos**. Para detectar líneas en fotos, los datos de entrenamiento deberían incluir
-    también zonas claras anchas (que no son líneas), y el kernel aprendería pesos negativos a los
-    lados, como el de bordes verticales.
+nb.code(
+    r'''
+    def train(u, steps=150, lr=0.25, keep=(5, 20, 50)):
+        """Descenso del gradiente desde u: el kernel final, la pérdida en cada paso y algunos
+        kernels intermedios."""
+        losses, snapshots = [], {"paso 0": u.copy()}
+        for step in range(steps):
+            losses.append(loss(images, u, targets))
+            if step in keep:
+                snapshots[f"paso {step}"] = u.copy()
+            u = u - lr * loss_grad(images, u, targets)
+        losses.append(loss(images, u, targets))  # la pérdida tras el último paso
+        snapshots[f"paso {steps}"] = u.copy()
+        return u, losses, snapshots
+
+
+    u_zero, u_rand = np.zeros((3, 3)), rng.normal(size=(3, 3))  # los dos puntos de partida
+    u_zero, losses_zero, snaps_zero = train(u_zero)
+    u_rand, losses_rand, snaps_rand = train(u_rand)
+    runs = {"desde cero": (u_zero, losses_zero), "al azar": (u_rand, losses_rand)}
+    for name, (u_end, losses) in runs.items():
+        print(
+            f"{name:>10}: pérdida {losses[0]:.4f} -> {losses[-1]:.4f}; "
+            f"máxima diferencia con el óptimo {np.max(np.abs(u_end - u_best)):.1e}"
+        )
+    plotting.show_kernels(
+        [*list(snaps_zero.values())[1:], u_best],
+        [f"desde 0, {k}" for k in list(snaps_zero)[1:]] + ["mínimos cuadrados"],
+    )
+    plotting.show_kernels(list(snaps_rand.values()), [f"al azar, {k}" for k in snaps_rand])
+    fig = plotting.plot_losses(
+        np.array(losses_zero) - best_loss,
+        title="Los dos caminos llegan al mismo mínimo",
+        ylabel="pérdida - pérdida mínima",
+    )
+    fig.axes[0].plot(np.array(losses_rand) - best_loss)
+    fig.axes[0].legend(["desde cero", "desde un kernel al azar"]);
+    ''',
+    concepts=["C6", "C7"],
+)
+
+nb.md(
+    r"""
+    ### Qué ha aprendido, y por qué
+
+    Desde cero y desde el azar sale el mismo kernel, el único óptimo, y es un detector de
+    líneas verticales: una **columna central positiva** y **columnas laterales negativas**. En
+    cada fila, los lados pesan algo menos de la mitad del centro y con el signo contrario: casi
+    el detector clásico $[-1, 2, -1]$ (abajo, cada fila dividida entre su peso central). Nadie
+    lo ha diseñado: ha salido de los datos, y cada tipo de escena ha fijado una parte.
+
+    * Las **barras**: dentro de una barra la ventana es uniforme y la respuesta deseada es 0,
+      así que los 9 pesos deben sumar casi cero: la columna central positiva necesita lados
+      negativos.
+    * Las **líneas horizontales**: una línea horizontal que cruza la ventana solo añade a la
+      respuesta del fondo la suma de una fila del kernel (por su contraste), y debe dar 0: cada
+      fila suma casi cero.
+    * Las **líneas verticales**: la columna central, la que cae sobre la línea, pesa mucho más
+      que los lados.
+    * El **ruido**: reparte el peso entre las tres filas, que promedian tres píxeles de la
+      línea (sin ruido, con `data.line_scenes(noise=0)`, el óptimo solo usa la fila central),
+      y mantiene el kernel pequeño.
+      Sobre una línea limpia la respuesta es de unos $0.32$, no de $1$: un kernel mayor
+      acercaría a 1 las 226 ventanas con $t = \pm 1$, pero agrandaría también el ruido, los
+      bordes de las barras y los extremos de los segmentos en las 6174 ventanas con $t = 0$.
+      El mínimo de la pérdida es un término medio.
+
+    Es una lección general: **un modelo aprende lo que muestran sus datos**. Con líneas claras
+    sobre un fondo oscuro y uniforme, nada le pide lados negativos: entre sus infinitos
+    óptimos, mínimos cuadrados y el descenso desde cero dan el de menor norma, una columna
+    central sin más, que suma el brillo de tres píxeles y en una foto marca las zonas claras,
+    no las líneas.
     """,
     concepts=["C7"],
 )
 
 nb.code(
     """
-    pool, pool_vertical = data.line_images(n=16, size=12, seed=7)
-    pick = np.r_[np.flatnonzero(pool_vertical)[:2], np.flatnonzero(~pool_vertical)[:2]]
-    new_images, new_vertical = pool[pick], pool_vertical[pick]
-    responses = predict(new_images, u)
-    kinds = ["vertical" if v else "horizontal" for v in new_vertical]
-    plotting.show_images(list(new_images), kinds, size=2.4)
-    lim = float(np.abs(responses).max())  # una sola escala para comparar las respuestas
+    u = u_zero  # el kernel aprendido
+    reference = np.array([[-1.0, 2.0, -1.0]] * 3)  # [-1, 2, -1] en cada fila
+    print("cada fila del kernel aprendido dividida entre su peso central:\\n", u / u[:, 1:2])
+    print("suma de cada fila:", u.sum(axis=1), "| de los 9 pesos:", f"{u.sum():.3f}")
+    print(f"respuesta a una línea clara sobre un fondo 0, sin ruido: {u[:, 1].sum():.2f}")
+    plotting.show_kernels([u, reference], ["aprendido", "[-1, 2, -1] en cada fila"]);
+    """,
+    concepts=["C7"],
+)
+
+nb.md(
+    r"""
+    Apliquémoslo a escenas nuevas, que no vio al entrenar, una de cada tipo. Sobre las líneas
+    verticales responde con fuerza y con el signo del contraste; a las líneas horizontales y al
+    interior de las barras, casi nada. En los bordes de una barra responde algo, como
+    $[-1, 2, -1]$, que en un borde da la mitad que en una línea, con un signo a cada lado. El
+    resto es ruido.
+
+    ¿Y en una foto? Pintamos la respuesta a la foto normalizada restándole su media: en rojo,
+    lo que responde más que la media; en azul, lo que responde menos. Los 9 pesos suman
+    $0.054$, no exactamente cero, así que la respuesta lleva también un poco del brillo: es el
+    tono pálido, rojo en las zonas claras y azul en las oscuras. Las líneas son los trazos
+    intensos. Al lado, la respuesta del kernel traspuesto, `u.T` (filas por columnas), que es
+    un detector de líneas **horizontales**. Los detalles muestran la diferencia: en las cintas
+    de las condecoraciones, `u` marca sus rayas verticales y `u.T`, sus bordes de arriba y de
+    abajo; en la cara, `u` marca los lados de la nariz y de las gafas, y `u.T`, la parte de
+    arriba de la montura y la boca. En números: la respuesta de `u` en la foto se parece a la
+    de $[-1, 2, -1]$ en cada fila (correlación $0.63$; 1 sería la misma imagen salvo la
+    escala) mucho más que a la del detector horizontal ($0.13$).
+    """,
+    concepts=["C7"],
+)
+
+nb.code(
+    r'''
+    new_images, new_targets, new_kinds = data.line_scenes(n=16, size=12, seed=7)
+    pick = examples(new_kinds, new_targets)
+    responses = {k: predict(new_images[i : i + 1], u)[0] for k, i in pick.items()}
+    plotting.show_images({k: new_images[i] for k, i in pick.items()}, size=2.4)
+    lim = max(float(np.abs(r).max()) for r in responses.values())  # una escala para todas
     plotting.show_images(
-        list(responses),
-        [f"x ⊛ u ({k})" for k in kinds],
-        size=2.4,
-        vmin=-lim,
-        vmax=lim,
-        colorbar=True,
-    )
-    for kind, r in zip(kinds, responses, strict=True):
-        print(f"{kind:>10}: respuesta máxima {r.max():+.2f}")
-    unit_photo = to_unit_range(photo)
-    response = cnncourse.conv2d(unit_photo, u)
-    centred = response - response.mean()
-    lim = float(np.percentile(np.abs(centred), 99))
-    plotting.show_images({"foto en [-1, 1]": unit_photo})
-    plotting.show_images(
-        {"foto ⊛ u aprendido, menos su media": centred},
+        {f"x ⊛ u ({k})": r for k, r in responses.items()},
         cmap="RdBu_r",
         vmin=-lim,
         vmax=lim,
-        colorbar=True,
-    );
-    """,
+        size=2.4,
+    )
+    for k, i in pick.items():
+        r, line = responses[k], new_targets[i] != 0
+        on_line = f"media donde t = ±1: {r[line].mean():+.2f}; " if line.any() else ""
+        print(f"{k:>21}: {on_line}media de |x ⊛ u| donde t = 0: {np.abs(r[~line]).mean():.2f}")
+
+    unit_photo = to_unit_range(photo)
+    face = (slice(150, 330), slice(130, 330))  # detalles (filas, columnas): la cara
+    ribbons = (slice(480, 535), slice(315, 470))  # y las cintas de las condecoraciones
+    vertical = cnncourse.conv2d(unit_photo, u)
+    horizontal = cnncourse.conv2d(unit_photo, u.T)
+    vertical, horizontal = vertical - vertical.mean(), horizontal - horizontal.mean()
+    lim = float(np.percentile(np.abs(vertical), 99))
+    plotting.show_images(
+        {"foto en [-1, 1]": unit_photo, "cara": unit_photo[face], "cintas": unit_photo[ribbons]}
+    )
+    plotting.show_images(
+        {
+            "foto ⊛ u, menos su media": vertical,
+            "foto ⊛ u.T, menos su media": horizontal,
+            "cara: foto ⊛ u": vertical[face],
+            "cara: foto ⊛ u.T": horizontal[face],
+        },
+        cmap="RdBu_r",
+        vmin=-lim,
+        vmax=lim,
+        ncols=2,
+        size=4,
+    )
+    plotting.show_images(
+        {"cintas: foto ⊛ u": vertical[ribbons], "cintas: foto ⊛ u.T": horizontal[ribbons]},
+        cmap="RdBu_r",
+        vmin=-lim,
+        vmax=lim,
+        size=4,
+    )
+
+
+    def similarity(kernel, other):
+        """Correlación entre las respuestas de dos kernels en la foto (1: iguales salvo escala)."""
+        a, b = cnncourse.conv2d(unit_photo, kernel), cnncourse.conv2d(unit_photo, other)
+        return np.corrcoef(a.ravel(), b.ravel())[0, 1]
+
+
+    print(f"correlación con [-1, 2, -1] en cada fila: {similarity(u, reference):.2f}")
+    print(f"correlación con su traspuesto (líneas horizontales): {similarity(u, reference.T):.2f}")
+    ''',
     concepts=["C7"],
 )
 
@@ -636,10 +811,16 @@ nb.md(
     * Convolución 2D: $\mathbf{o}_{j,i} = \sum_{n}\sum_{m} \mathbf{x}_{n+j,m+i}\,
       \mathbf{u}_{n,m}$, salida `(H - h + 1, W - w + 1)`, sin girar el kernel.
     * Kernels clásicos: bordes, Sobel, desenfoque, enfoque; cada uno resalta un patrón local.
-    * Los valores del kernel son los **únicos parámetros** de la convolución: se aprenden. Con
-      una imagen normalizada a $[-1, 1]$ y descenso del gradiente, un kernel que empieza a cero
-      se convierte en un detector de líneas verticales (el óptimo de mínimos cuadrados: una
-      columna central de unos $0.34$); su gradiente es otra convolución.
+    * Los valores del kernel son los **únicos parámetros** de la convolución: se aprenden por
+      descenso del gradiente, y el gradiente de la pérdida es otra convolución.
+    * Con escenas normalizadas variadas (fondos al azar, líneas y barras claras u oscuras,
+      ruido) la matriz de ventanas tiene rango 9: el óptimo de mínimos cuadrados es **un único
+      kernel**, y el descenso del gradiente llega a él desde cero y desde un kernel al azar. Es
+      un detector de líneas verticales: columna central positiva y lados negativos, casi
+      $[-1, 2, -1]$ en cada fila, y en la foto marca los trazos verticales.
+    * Un modelo aprende lo que muestran sus datos: con líneas sobre un fondo uniforme las
+      ventanas solo fijan las sumas por filas y por columnas del kernel (rango 5), hay
+      infinitos óptimos y ninguno necesita lados negativos.
     * Una capa convolucional real suma además un sesgo por filtro: $h \cdot w + 1$ parámetros.
 
     **Siguiente:** el cuaderno 3 pasa a imágenes en color (RGB).
