@@ -43,7 +43,7 @@ nb.code(
     import numpy as np
 
     import cnncourse
-    import cnncourse._grading as checks  # pistas de los tests (no lo modifiques)
+    import cnncourse._grading as checks  # pistas de las comprobaciones (no lo modifiques)
     from cnncourse import data, plotting
     from cnncourse.arithmetic import Geometry, draw_arithmetic, draw_pool_step, pool_step
     from cnncourse.widgets import pool_arithmetic_explorer
@@ -90,15 +90,16 @@ nb.md(
     *average pooling* (una suma escalada) que a un máximo. El max pooling ya se usaba antes
     de 2012 (Jarrett et al., 2009; Cireşan et al., 2011); AlexNet (2012) lo popularizó.
 
-    Aquí usamos el máximo, **sin parámetros**: es la operación de la clase y la más habitual
-    hoy entre convoluciones. Conectamos C3 con los 6 canales, como las versiones actuales, y
-    tras cada convolución ponemos la activación de la clase, la **ReLU**,
-    $\mathrm{ReLU}(z) = \max(0, z)$, que deja los positivos y pone a 0 los negativos: es el
-    patrón INPUT → [CONV → ReLU → POOL] × 2 → FC → ReLU → FC de la clase. La LeNet-5 de
-    `cnncourse.architectures` que entrenarás en el cuaderno 6 usa también la ReLU, pero
-    *average pooling*, más cercano al S2 original. Las formas y los parámetros no cambian:
-    el pooling no tiene parámetros y su salida mide lo mismo con cualquier operación. Con
-    pesos aleatorios (aquí solo nos interesan las formas):
+    Aquí usamos el máximo, **sin parámetros**: es la primera operación que cita la clase y la
+    más habitual hoy entre convoluciones. Conectamos C3 con los 6 canales, como las versiones
+    actuales, y tras cada convolución ponemos la activación de la clase, la **ReLU**,
+    $\mathrm{ReLU}(z) = \max(0, z)$, que deja los positivos y pone a 0 los negativos. Queda
+    INPUT → [CONV → ReLU → POOL]\*2 → [FC → ReLU]\*2 → FC, un caso del patrón de
+    arquitecturas de la clase (cuaderno 6), en el que C5, una convolución que cubre entero su
+    mapa de entrada, hace de FC. La LeNet-5 de `cnncourse.architectures` que entrenarás en el
+    cuaderno 6 usa también la ReLU, pero *average pooling*, más cercano al S2 original. Las
+    formas y los parámetros no cambian: el pooling no tiene parámetros y su salida mide lo
+    mismo con cualquier operación. Con pesos aleatorios (aquí solo nos interesan las formas):
     """,
     concepts=["P1"],
 )
@@ -165,7 +166,7 @@ nb.code(
     without = conv_cost(16, 6, 5, 24, 24)  # C3 directamente sobre C1: mapas de 28 x 28
     print(
         f"C3 con pooling antes: {spaced(with_pool)} multiplicaciones; "
-        f"sin pooling: {spaced(without)} ({without / with_pool:.1f} veces más)"
+        f"sin pooling: {spaced(without)} ({without / with_pool:.2f} veces más)"
     )
     # campo receptivo: un píxel de C3 ve 5 x 5 de S2; cada celda de S2 ve 2 x 2 de C1, y C1 5 x 5
     print(
@@ -396,7 +397,7 @@ nb.code(
     r"""
     import math  # math.floor redondea hacia abajo y math.ceil hacia arriba
 
-    print("max pooling 3 x 3, stride 2, los cuatro de GoogLeNet:")
+    print("salida de los cuatro max pooling 3 x 3 con stride 2 de GoogLeNet:")
     print(f"{'entrada':>8}{'abajo, p = 0':>15}{'arriba, p = 0':>15}{'abajo, p = 1':>15}")
     for n in (112, 56, 28, 14):
         down = math.floor((n - 3) / 2) + 1
@@ -528,8 +529,9 @@ nb.tests(
 
 nb.md(
     r"""
-    Tu función y `cnncourse.pool2d` coinciden también en un recorte de la foto, con ventanas
-    solapadas y padding:
+    Tu función y `cnncourse.pool2d` deben coincidir también en un recorte de la foto, con
+    ventanas solapadas y padding (una diferencia del orden de $10^{-14}$ es un error de
+    redondeo: la media se calcula con las operaciones en otro orden):
     """,
     concepts=["P3"],
 )
@@ -543,7 +545,7 @@ nb.code(
             diff = np.max(np.abs(mine - cnncourse.pool2d(crop, k, s, p, mode)))
             print(
                 f"ventana {k}, stride {s}, padding {p}, {mode}: {crop.shape} -> {mine.shape}, "
-                f"máxima diferencia con cnncourse.pool2d = {diff}"
+                f"máxima diferencia con cnncourse.pool2d = {diff:.2g}"
             )
     """,
     concepts=["P3"],
@@ -584,12 +586,12 @@ nb.code(
     for name in images:
         # (fila, columna) del máximo del mapa: np.argmax y np.unravel_index, sección 6
         peak = np.unravel_index(np.argmax(maps[name]), maps[name].shape)
-        same_map = np.sum(maps[name] != maps["original"])
-        same_pool = np.sum(pooled[name] != pooled["original"])
+        diff_map = np.sum(maps[name] != maps["original"])
+        diff_pool = np.sum(pooled[name] != pooled["original"])
         print(
             f"{name:>18}: máximo del mapa en {tuple(int(v) for v in peak)}; "
-            f"celdas distintas de la original: mapa {same_map}/{maps[name].size}, "
-            f"tras el max pooling {same_pool}/{pooled[name].size}; "
+            f"celdas distintas de la original: mapa {diff_map}/{maps[name].size}, "
+            f"tras el max pooling {diff_pool}/{pooled[name].size}; "
             f"máximo global {maps[name].max()}"
         )
 
@@ -638,7 +640,7 @@ nb.md(
     Con una foto de verdad el efecto se mide mejor con una **correlación**: desplazamos la foto
     $d$ píxeles, calculamos sus bordes verticales (Sobel, quedándonos con la parte positiva) y
     comparamos los mapas con los de la foto sin desplazar, en las mismas coordenadas. Una
-    correlación de 1 significa mapas idénticos (salvo escala).
+    correlación de 1 significa mapas idénticos (salvo un factor de escala y una constante).
     """,
     concepts=["I1", "P3"],
 )
@@ -653,8 +655,8 @@ nb.code(
         return np.maximum(cnncourse.conv2d(img, sobel_x), 0)  # solo la parte positiva
 
 
-    def pooled(m, k):
-        return m if k == 1 else cnncourse.pool2d(m, k, mode="max")
+    def pool_map(m, k, mode="max"):
+        return m if k == 1 else cnncourse.pool2d(m, k, mode=mode)
 
 
     W = gray.shape[1]
@@ -666,8 +668,12 @@ nb.code(
     for k in (1, 2, 4, 8):
         label = "sin pooling" if k == 1 else f"max pooling {k} × {k}"
         correlation[label] = [
-            np.corrcoef(pooled(base, k).ravel(), pooled(m, k).ravel())[0, 1] for m in moved
+            np.corrcoef(pool_map(base, k).ravel(), pool_map(m, k).ravel())[0, 1] for m in moved
         ]
+    average_2 = [  # la media en vez del máximo, para comparar (no se dibuja)
+        np.corrcoef(pool_map(base, 2, "avg").ravel(), pool_map(m, 2, "avg").ravel())[0, 1]
+        for m in moved
+    ]
 
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for label, values in correlation.items():
@@ -677,9 +683,9 @@ nb.code(
     ax.set_title("Cuanto mayor la ventana, más tolera los desplazamientos")
     ax.grid(alpha=0.3)
     ax.legend()
-    for label, values in correlation.items():
+    for label, values in {**correlation, "average pooling 2 × 2": average_2}.items():
         print(
-            f"{label:>18}: 1 px -> {values[1]:.2f}, 2 px -> {values[2]:.2f}, "
+            f"{label:>22}: 1 px -> {values[1]:.2f}, 2 px -> {values[2]:.2f}, "
             f"4 px -> {values[4]:.2f}"
         )
     print("máximo global de cada mapa:", np.round([m.max() for m in moved], 3))
@@ -693,10 +699,12 @@ nb.md(
     tres píxeles los mapas casi no se parecen. Tras un max pooling $2 \times 2$ la caída es
     más lenta, y con $8 \times 8$ la correlación sigue cerca de $0.8$ con 4 píxeles de
     desplazamiento. Incluso con 1 píxel la correlación tras el pooling $2 \times 2$ es $0.78$,
-    no 1: en una foto hay bordes a ambos lados de cada frontera de ventana, y los que están
-    junto a una frontera la cruzan. Parte de la mejora se debe solo a comparar mapas más
-    pequeños; un *average pooling* daría curvas parecidas. El precio: cuanto mayor es la
-    ventana, menos sabemos de **dónde** estaba cada borde. Las CNN reparten ese compromiso en
+    no 1: en una foto hay bordes por todas partes, y los que están en la última columna de una
+    ventana pasan a la siguiente. Parte de la mejora se debe solo a comparar mapas más
+    pequeños y suavizados: con 1 píxel, un *average pooling* $2 \times 2$ da casi lo mismo
+    ($0.76$), aunque con desplazamientos mayores su correlación cae antes que la del máximo
+    ($0.37$ frente a $0.47$ con 2 píxeles). El precio: cuanto mayor es la ventana, menos
+    sabemos de **dónde** estaba cada borde. Las CNN reparten ese compromiso en
     varias etapas: pooling pequeño ($2 \times 2$) después de cada bloque de convoluciones.
     """,
     concepts=["I1", "P3"],
@@ -720,8 +728,8 @@ nb.md(
     entero. La longitud del vector depende solo de la profundidad $C$, **no del alto ni del
     ancho**: la misma red puede recibir imágenes de cualquier tamaño y la capa densa que va
     detrás siempre recibe $C$ valores. GoogLeNet y ResNet terminan con un *global average
-    pooling*, que sustituye a las grandes capas densas y ahorra muchos parámetros
-    (cuaderno 6).
+    pooling* seguido solo de la capa densa de salida: sustituye a las grandes capas densas de
+    AlexNet y VGG y ahorra muchos parámetros (cuaderno 6).
     """,
     concepts=["P4"],
 )
@@ -957,9 +965,9 @@ nb.md(
     ### Comprobar un gradiente: el gradiente numérico
 
     ¿Cómo se sabe si un gradiente programado a mano está bien? Comparándolo con el **gradiente
-    numérico**, como hicimos en el cuaderno 2 con `loss_grad` (y como se hace con cada pasada
-    hacia atrás que se programa; el curso CS231n de Stanford lo hace con cada capa). Para una
-    capa se usa una función auxiliar,
+    numérico**, como hicimos en el cuaderno 2 con `loss_grad` (el curso CS231n de Stanford lo
+    hace con la pasada hacia atrás de cada capa que programa). Para una capa se usa una
+    función auxiliar,
 
     $$f(\mathbf{x}) = \sum_{j,i} \mathrm{dout}_{j,i} \cdot o_{j,i},
       \qquad \mathbf{o} = \mathrm{maxpool}(\mathbf{x}),$$
@@ -1004,12 +1012,13 @@ nb.md(
     En las tres ventanas sin empates, el gradiente numérico coincide con `dx`. En la ventana
     empatada (los cuatro 1, con `dout` $= 4$) da 2 a **cada** entrada, 8 en total, el doble
     del gradiente que llega a la ventana: al subir una de ellas $\varepsilon$, el máximo sube
-    $\varepsilon$; al bajarla, no cambia (las otras tres siguen en 1), y la diferencia
-    centrada promedia las dos pendientes, 1 y 0. En un empate el máximo no es derivable y la
-    diferencia finita no sirve. Por eso la comprobación numérica se hace con una entrada **sin
-    empates**, de valores distintos y separados mucho más que $\varepsilon$: así un
-    movimiento de $\pm\varepsilon$ no cambia qué entrada es el máximo de cada ventana, $f$ es
-    lineal alrededor de $\mathbf{x}$ y la diferencia centrada es exacta, salvo el redondeo.
+    $\varepsilon$; al bajarla, no cambia (las otras tres siguen en 1). La diferencia centrada
+    promedia las dos pendientes del máximo, 1 y 0, y da $4 \cdot \frac{1 + 0}{2} = 2$. En un
+    empate el máximo no es derivable y la diferencia finita no sirve. Por eso la comprobación
+    numérica se hace con una entrada **sin empates**, de valores distintos y separados mucho
+    más que $\varepsilon$: así un movimiento de $\pm\varepsilon$ no cambia qué entrada es el
+    máximo de cada ventana, $f$ es lineal alrededor de $\mathbf{x}$ y la diferencia centrada
+    es exacta, salvo el redondeo.
     """,
     concepts=["P3"],
 )
@@ -1185,9 +1194,8 @@ nb.code(
         "máxima diferencia con cnncourse.pool2d_backward:",
         np.max(np.abs(maxpool_backward(d, z, 3, 2) - cnncourse.pool2d_backward(d, z, 3, 2))),
     )
-    title = "de cuántas ventanas es el máximo cada entrada\n"
     fig = plotting.show_images(
-        {title + "2 × 2, stride 2": wins_2, title + "3 × 3, stride 2 (solapadas)": wins_3},
+        {"2 × 2, stride 2": wins_2, "3 × 3, stride 2 (solapadas)": wins_3},
         cmap="viridis",
         colorbar=True,
         show_shape=False,
@@ -1196,6 +1204,8 @@ nb.code(
     )
     for cbar_ax in fig.axes[2:]:  # barras de color: solo enteros
         cbar_ax.set_yticks(range(int(wins_3.max()) + 1))
+    fig.suptitle("de cuántas ventanas es el máximo cada entrada")
+    fig.tight_layout()
     """,
     concepts=["P3"],
 )
