@@ -101,7 +101,7 @@ def test_in_place_modification_is_caught(G):
         x[0] += 1.0
         return o
 
-    with pytest.raises(AssertionError, match="en el sitio"):
+    with pytest.raises(AssertionError, match="ha escrito sobre el propio array"):
         G.hidden_conv1d(sneaky, {})
 
 

@@ -889,7 +889,8 @@ def _call(fn, args, name, namespace=None, allow_2d=False, forbid=True):
     for k, (a, b) in enumerate(zip(arrays, before, strict=True)):
         if _type(a) is _np.ndarray and not close_lists(_np.ndarray.tolist(a), b, 0.0, 0.0):
             _fail_rule(
-                f"{name} ha modificado su argumento número {k + 1} en el sitio. No cambies "
+                f"{name} ha modificado su argumento número {k + 1}: ha escrito sobre el propio "
+                "array que recibe. No cambies "
                 "las entradas (ni con +=, ni asignando a una posición): escribe el resultado "
                 "en un array nuevo, o trabaja sobre una copia (x.copy())."
             )

@@ -657,10 +657,10 @@ def _pool_call(fn, args, name, namespace=None):
         if _type(a) is _np.ndarray and not close_lists(_np.ndarray.tolist(a), b, 0.0, 0.0):
             which = f" ({arg_names[k]})" if k < _n(arg_names) else ""
             _fail(
-                f"{name} ha modificado su argumento número {k + 1}{which} en el sitio. "
-                f"{name} no debe cambiar sus entradas: escribe el resultado en un array nuevo "
-                "(np.zeros(...)) y no asignes ni operes en el sitio (x[...] = ..., x -= ...) "
-                "sobre los argumentos."
+                f"{name} ha modificado su argumento número {k + 1}{which}: ha escrito sobre el "
+                f"propio array que recibe. {name} no debe cambiar sus entradas: escribe el "
+                "resultado en un array nuevo (np.zeros(...)) y no asignes ni operes directamente "
+                "sobre los argumentos (x[...] = ..., x -= ...)."
             )
     return got
 
