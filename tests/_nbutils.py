@@ -260,3 +260,20 @@ def cheat_result(name: str, grade_id: str, source: str):
     src = textwrap.dedent(source).strip("\n")
     done = execute(truncated(with_solution(load(name), grade_id, src), f"test_{grade_id}"))
     return errors(done.cells[-1]), scores(done)[f"test_{grade_id}"][0]
+
+
+def merged_variants(*tables: dict) -> dict:
+    """{grade_id: {variant: ...}} tables merged into one (later tables add variants)."""
+    out: dict = {}
+    for table in tables:
+        for grade_id, variants in table.items():
+            out.setdefault(grade_id, {}).update(variants)
+    return out
+
+
+def statement_of(nb, grade_id: str) -> str:
+    """The ✏️ statement of exercise ``grade_id``: the nearest ✏️ cell above its answer."""
+    k = index_of(nb, grade_id) - 1
+    while "✏️" not in nb.cells[k].source:
+        k -= 1
+    return nb.cells[k].source

@@ -29,7 +29,14 @@ import textwrap
 
 import numpy as np
 import pytest
-from _nbutils import cell_by_id, index_of, load, wrong_answer_problems
+from _nbutils import (
+    cell_by_id,
+    index_of,
+    load,
+    merged_variants,
+    statement_of,
+    wrong_answer_problems,
+)
 
 import cnncourse
 import cnncourse._grading as grading
@@ -396,20 +403,12 @@ RIGHT = {
 }
 
 
-def _merged(*tables):
-    out = {}
-    for table in tables:
-        for grade_id, variants in table.items():
-            out.setdefault(grade_id, {}).update(variants)
-    return out
-
-
 def test_rule_breaks_and_hints_fail_the_visible_tests():
     """One kernel: each answer, then its test cell WITHOUT the hidden block (as a student
     runs it): the rule or the mistake is named; the right answers pass."""
     assert set(RULE_BREAKS) == set(HINTS) == set(RIGHT)
     problems = wrong_answer_problems(
-        NAME, _merged(RULE_BREAKS, HINTS), RIGHT, timeout=240, visible_only=True
+        NAME, merged_variants(RULE_BREAKS, HINTS), RIGHT, timeout=240, visible_only=True
     )
     assert not problems, "\n".join(problems)
 
@@ -491,13 +490,6 @@ def test_probes_of_conv2d_rgb_and_conv2d_multi():
 # --------------------------------------------------------------------------------------
 # Statements and the notebook's text
 # --------------------------------------------------------------------------------------
-def _statement(nb, grade_id):
-    k = index_of(nb, grade_id) - 1
-    while "✏️" not in nb.cells[k].source:
-        k -= 1
-    return nb.cells[k].source
-
-
 @pytest.mark.parametrize(
     "grade_id, words",
     [
@@ -547,7 +539,7 @@ def _statement(nb, grade_id):
     ],
 )
 def test_statements_say_every_rule(grade_id, words):
-    text = _statement(load(NAME), grade_id)
+    text = statement_of(load(NAME), grade_id)
     missing = [w for w in words if w not in text]
     assert not missing, f"{grade_id}: the statement does not say {missing}"
 
@@ -571,7 +563,7 @@ def test_bank_params_formula_and_the_notebooks_numbers():
     for D, C in ((1, 3), (64, 192), (7, 5)):  # a 1 x 1 convolution: D · (C + 1)
         assert grading.ref_bank_params(D, C, 1, 1) == D * (C + 1)
     nb = load(NAME)
-    statement = _statement(nb, "filter_bank_params")
+    statement = statement_of(nb, "filter_bank_params")
     assert r"D \cdot (C \cdot h \cdot w + 1)" in statement
     assert "10 \\cdot 28 = 280" in statement and "300\\,010" in statement
     test = nb.cells[index_of(nb, "filter_bank_params") + 1].source

@@ -26,6 +26,8 @@ from _nbutils import (
     execute,
     index_of,
     load,
+    merged_variants,
+    statement_of,
     visible_part,
     wrong_answer_problems,
 )
@@ -453,19 +455,11 @@ RIGHT = {
 }
 
 
-def _merged(*tables):
-    out = {}
-    for table in tables:
-        for grade_id, variants in table.items():
-            out.setdefault(grade_id, {}).update(variants)
-    return out
-
-
 def test_rule_breaks_and_hints_fail_the_visible_tests():
     """One kernel: each answer, then its test cell WITHOUT the hidden block (as a student
     runs it): the rule or the mistake is named; the right answers pass."""
     assert set(RULE_BREAKS) == set(HINTS) == set(RIGHT) == set(EXERCISES)
-    wrong = _merged(RULE_BREAKS, HINTS)
+    wrong = merged_variants(RULE_BREAKS, HINTS)
     problems = wrong_answer_problems(NAME, wrong, RIGHT, timeout=TIMEOUT, visible_only=True)
     assert not problems, "\n".join(problems)
 
@@ -579,13 +573,6 @@ def test_right_answers_written_differently_pass_the_hidden_checks(grade_id):
 # --------------------------------------------------------------------------------------
 # Statements and the notebook's text
 # --------------------------------------------------------------------------------------
-def _statement(nb, grade_id):
-    k = index_of(nb, grade_id) - 1
-    while "✏️" not in nb.cells[k].source:
-        k -= 1
-    return nb.cells[k].source
-
-
 @pytest.mark.parametrize(
     "grade_id, words",
     [
@@ -609,7 +596,7 @@ def _statement(nb, grade_id):
     ],
 )
 def test_statements_say_every_rule(grade_id, words):
-    text = _statement(load(NAME), grade_id)
+    text = statement_of(load(NAME), grade_id)
     missing = [w for w in words if w not in text]
     assert not missing, f"{grade_id}: the statement does not say {missing}"
 
@@ -621,5 +608,5 @@ def test_no_unexplained_concept_ids_and_conv2d_loops_is_given():
     loops = cell_by_id(nb, "nb04-conv2d-loops")
     assert "def conv2d_loops(x, u):" in loops.source
     assert index_of(nb, "nb04-conv2d-loops") < index_of(nb, "conv2d_pad_stride")
-    statement = " ".join(_statement(nb, "conv2d_pad_stride").split())
+    statement = " ".join(statement_of(nb, "conv2d_pad_stride").split())
     assert "`conv2d_loops` (la del cuaderno 2, que tienes más arriba)" in statement
