@@ -188,7 +188,7 @@ def _check_the_text_quotes_the_outputs(done) -> None:
     )
     for printed, quoted in (
         # the gradient experiment (PyTorch's initialisation, then He's)
-        ("plana 1.1e-13, post-activación 0.71, pre-activación 1.13", "(norma 0.71)"),
+        ("plana 1.1e-13, post-activación 0.71, pre-activación 1.13", "con norma 0.71:"),
         ("plana 1.1e-13, post-activación 0.71, pre-activación 1.13", "de 1 a 1.13"),
         ("cada bloque plano multiplica la norma por 0.14", "por 0.14 de media"),
         ("plana 0.05, post-activación 45.2, pre-activación 26.8", "(norma 0.05)"),

@@ -48,9 +48,9 @@ nb.md(
     no usar) ya las comprueba la celda de comprobación.
 
     Las secciones marcadas **Para saber más** (el entrenamiento de LeNet-5, el experimento
-    de los gradientes de ResNet y las dos secciones finales, 9 y 10) son opcionales: no se
-    califican y ninguna celda posterior las necesita, así que una clase puede saltárselas y
-    seguir en la siguiente sección.
+    de los gradientes de ResNet y las secciones 9 y 10, antes del resumen) son opcionales: no
+    se califican y ninguna celda posterior las necesita, así que se pueden saltar y seguir en
+    la sección siguiente sin perder nada.
     """,
     grade_id="nb06-md-goals",
 )
@@ -162,12 +162,11 @@ nb.md(
     r"""
     Tras la CONV cada mapa tiene valores positivos donde, en la dirección del filtro, empieza
     el trazo (de fondo a tinta) y negativos donde acaba. La ReLU se queda solo con los
-    positivos: el mapa de
-    Sobel $x$ marca los bordes izquierdos del trazo y el de $-$Sobel $x$, los derechos. El
-    POOL reduce cada mapa a la mitad de alto y de ancho, el Flatten lo pone todo en fila
-    ($4 \cdot 15 \cdot 15 = 900$ valores) y la FC da 10 números, uno por dígito: las
-    puntuaciones de cada clase. De los $9\,050$ parámetros, $9\,010$ son de la FC y solo 40 de
-    la CONV.
+    positivos: el mapa de Sobel $x$ marca los bordes izquierdos del trazo y el de
+    $-$Sobel $x$, los derechos. El POOL reduce cada mapa a la mitad de alto y de ancho, el
+    Flatten lo pone todo en fila ($4 \cdot 15 \cdot 15 = 900$ valores) y la FC da 10 números,
+    uno por dígito: las puntuaciones de cada clase. De los $9\,050$ parámetros, $9\,010$ son
+    de la FC y solo 40 de la CONV.
     """,
     concepts=["A1"],
 )
@@ -800,7 +799,7 @@ nb.md(
     | activación | tangente hiperbólica | ReLU (entrena mucho más rápido) |
     | pooling | *subsampling* $2 \times 2$ | max pooling $3 \times 3$ con stride 2 (ventanas solapadas) |
     | normalización | — | LRN (*local response normalization*, normalización local de la respuesta) tras conv1 y conv2 |
-    | contra el sobreajuste | — | *dropout* (anula al azar la mitad de las neuronas en cada paso de entrenamiento) en las FC y aumento de datos (recortes, reflejos) |
+    | contra el sobreajuste | aumento de datos solo en un experimento (dígitos deformados al azar) | *dropout* (anula al azar la mitad de las neuronas en cada paso de entrenamiento) en las FC y aumento de datos (recortes, reflejos) |
     | hardware | CPU | dos GPU |
 
     Sus resúmenes, uno detrás de otro (la columna de la derecha son las multiplicaciones por
@@ -1007,8 +1006,8 @@ nb.md(
     Cada convolución lleva su sesgo y su ReLU, y las salidas de los cuatro caminos se
     **concatenan** a lo largo de los canales. Para poder concatenarlas, todas tienen que medir
     lo mismo de alto y de ancho: por eso cada camino conserva $H \times W$ con el padding
-    justo, $p = (k - 1)/2$. En la figura, con una entrada de $5 \times 5$, la ventana en el
-    primer paso y la salida, también de $5 \times 5$, para $k$ = 1, 3 y 5 (todas las
+    justo, $p = (k - 1)/2$. En la figura, con una entrada de $5 \times 5$, la ventana en su
+    primera posición y la salida, también de $5 \times 5$, para $k$ = 1, 3 y 5 (todas las
     cuadrículas a la misma escala):
     """,
     concepts=["A7"],
@@ -1151,9 +1150,9 @@ nb.md(
     millones de parámetros. Al entrenar, el artículo añadía dos clasificadores auxiliares en
     4a y 4d; se descartan al predecir (y no están en estas cuentas).
 
-    ¿Cuántas veces menos que AlexNet? El artículo dice **12**, una cifra redonda: unos 5
-    millones frente a los 60 de AlexNet (los 5 millones que cita el propio Szegedy en un
-    artículo de 2015), sin decir cómo los cuenta. Aquí sale **9**
+    ¿Cuántas veces menos que AlexNet? El artículo dice **12**, sin decir cómo cuenta los
+    parámetros; un artículo posterior del propio Szegedy (2015) da las cifras redondas: unos 5
+    millones frente a los 60 de AlexNet. Aquí sale **9**
     ($60\,965\,224 / 6\,998\,552 \approx 8.7$) porque sumamos, capa a capa, la red de la tabla
     1 del propio artículo, con sus sesgos y con la FC final, que sola tiene un millón de
     parámetros. Las cuentas de la celda siguiente:
@@ -1206,7 +1205,7 @@ nb.md(
     de ResNet-18 y 34; ResNet-50, 101 y 152 usan el bloque *bottleneck*, «cuello de botella»,
     $1 \times 1 \to 3 \times 3 \to 1 \times 1$). Tras cada convolución va una **normalización
     por lotes (BatchNorm)**, que normaliza cada canal con la media y la desviación típica del
-    lote y aprende una escala y un desplazamiento (2 parámetros por canal). La flecha que
+    lote y aprende una escala y un desplazamiento (2 parámetros por canal). El camino que
     lleva $\mathbf{x}$ directamente a la suma es la **skip connection** o atajo. Si la mejor
     opción es no cambiar nada, al bloque le basta con aprender $F = 0$.
 
@@ -1366,8 +1365,8 @@ nb.md(
       + \frac{\partial L}{\partial \mathbf{y}} \frac{\partial F}{\partial \mathbf{x}},$$
 
     y el gradiente de la salida llega entero, sumado a lo demás, a todos los bloques
-    anteriores. Los bloques de la ResNet de 2015, los de este cuaderno y los de `cnncourse`
-    son *post-activación*: la ReLU va después de la suma.
+    anteriores. Los bloques de la ResNet de 2015, el de tu `residual_forward` y los de
+    `cnncourse` son *post-activación*: la ReLU va después de la suma.
     """,
     concepts=["A8"],
 )
@@ -1516,12 +1515,12 @@ nb.md(
 
     En la residual post-activación, la de ResNet, el experimento mide el gradiente que
     atraviesa 15 ReLU puestas después de la suma: cada una deja pasar solo entre la mitad y
-    el 87 % de las posiciones. Aun así llega a la entrada casi sin pérdida (norma 0.71): lo
-    que la ReLU deja pasar vuelve por el atajo sin multiplicarse por ningún peso, y $F$ suma
-    su parte. Eso es «acortar las capas y atravesarlas sin desvanecerse». En la
-    pre-activación, sin nada después de la suma, el gradiente de la salida llega entero a
-    cada bloque y cada $F$ le suma algo más: la norma **crece** un poco camino de la entrada,
-    de 1 a 1.13.
+    el 87 % de las posiciones. Aun así llega a la entrada con norma 0.71: ha perdido menos de
+    un tercio por el camino, no se ha dividido entre billones como en la red plana. Lo que la
+    ReLU deja pasar vuelve por el atajo sin multiplicarse por ningún peso, y $F$ suma su
+    parte. Eso es «acortar las capas y atravesarlas sin desvanecerse». En la pre-activación,
+    sin nada después de la suma, el gradiente de la salida llega entero a cada bloque y cada
+    $F$ le suma algo más: la norma **crece** un poco camino de la entrada, de 1 a 1.13.
 
     **¿Y si elegimos mejor la escala de los pesos?** La inicialización de He (He et al. 2015,
     los mismos autores que ResNet; es la que usa `cnncourse`) está pensada para compensar la
@@ -1572,8 +1571,8 @@ nb.md(
     profundidad (capas con pesos en el camino más largo de la entrada a la salida), sus
     parámetros y sus multiplicaciones por imagen, en orden cronológico. Los paneles de los
     parámetros y de las multiplicaciones van en escala logarítmica. ResNet-50, 101 y 152 son
-    las del artículo, con `stride_on="1x1"` (por eso se llaman «v1»): la sección 10 explica
-    qué cambia en la versión de las bibliotecas.
+    las del artículo, con `stride_on="1x1"` (por eso su nombre lleva «v1»): la sección 10
+    explica qué cambia en la versión de las bibliotecas.
     """,
     concepts=["A5", "A6", "A7", "A8"],
 )
@@ -1654,7 +1653,8 @@ nb.md(
       clasificadores auxiliares; la versión de `cnncourse` tampoco los tiene.
     * **ResNet-50, 101 y 152 de torchvision** (y de `cnncourse`, si no se le pide otra cosa)
       son la versión «v1.5». En los tres bloques *bottleneck* que reducen el tamaño a la mitad
-      (el primero de las etapas 3, 4 y 5) ponen el stride 2 en la convolución $3 \times 3$; el
+      (el primero de la segunda, la tercera y la cuarta etapa: conv3_x, conv4_x y conv5_x en
+      el artículo) ponen el stride 2 en la convolución $3 \times 3$; el
       artículo («v1») lo pone en la primera $1 \times 1$. Los parámetros son los mismos: el
       stride no cambia los pesos de un filtro. Las multiplicaciones no: con el stride en la
       $3 \times 3$, la $1 \times 1$ de delante trabaja sobre los mapas antes de reducirlos, con
@@ -1757,8 +1757,8 @@ nb.code(
 nb.md(
     r"""
     La lección: un artículo, su figura, su tabla y el código que lo acompaña (o el de otros)
-    pueden no coincidir. Antes de comparar números, averigua **qué versión** de la red se
-    describe: el texto, las tablas y, si las hay, las formas de cada capa.
+    pueden no coincidir. Antes de comparar números, averigua **qué versión** de la red
+    describe cada fuente: mira el texto, las tablas y, si las hay, las formas de cada capa.
     """,
     concepts=["A5", "A7", "A8"],
 )
