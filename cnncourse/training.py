@@ -56,6 +56,7 @@ EVAL_BATCH_SIZE = 256
 _WORDS = {
     "en": {
         "epoch": "epoch",
+        "unit": "batch",
         "loss": "loss",
         "acc": "acc",
         "val_acc": "val_acc",
@@ -63,6 +64,7 @@ _WORDS = {
     },
     "es": {
         "epoch": "época",
+        "unit": "lote",
         "loss": "pérdida",
         "acc": "exactitud",
         "val_acc": "exactitud_val",
@@ -190,7 +192,7 @@ def _check_data(X, y, func: str, x_arg: str = "X", y_arg: str = "y"):
     return X, y
 
 
-def _progress_bar(progress, total: int):
+def _progress_bar(progress, total: int, unit: str = "batch"):
     """A tqdm bar for ``progress`` in PROGRESS_MODES (None: a bar that shows nothing)."""
     if progress not in PROGRESS_MODES:
         raise ValueError(
@@ -203,7 +205,7 @@ def _progress_bar(progress, total: int):
         from tqdm import tqdm
     else:
         from tqdm.auto import tqdm
-    return tqdm(total=total, unit="batch", disable=progress is None, dynamic_ncols=True)
+    return tqdm(total=total, unit=unit, disable=progress is None, dynamic_ncols=True)
 
 
 @contextlib.contextmanager
@@ -415,7 +417,7 @@ def train(
     n = X.shape[0]
     n_batches = -(-n // batch_size)
     history = History()
-    bar = _progress_bar(progress, epochs * n_batches)
+    bar = _progress_bar(progress, epochs * n_batches, words["unit"])
     start = time.perf_counter()
     with limit_threads(threads), contextlib.closing(bar):
         for epoch in range(epochs):

@@ -343,6 +343,7 @@ def test_training_speaks_spanish_when_asked():
     with contextlib.redirect_stderr(bar):
         training.train(lenet5(), X, y, epochs=1, batch_size=4, progress="text", lang="es")
     assert "época 1/1" in bar.getvalue() and "pérdida=" in bar.getvalue()
+    assert "lote" in bar.getvalue() and "batch" not in bar.getvalue()  # lote/s or s/lote
     with pytest.raises(ValueError, match=r"train.*lang.*'en', 'es'"):
         training.train(lenet5(), X, y, epochs=1, progress=None, lang="fr")
     with pytest.raises(ValueError, match=r"summary_line.*lang"):
