@@ -515,6 +515,7 @@ assert np.all(u[:, 1] > 0.05) and np.all(u[:, [0, 2]] < -0.02), u
 ratios = (u / u[:, 1:2])[:, [0, 2]]
 assert np.all((ratios > -0.5) & (ratios < -0.3)), ratios  # «algo menos de la mitad»
 assert similarity(u, reference) > 0.5 > 3 * abs(similarity(u, reference.T))
+assert similarity(no_brightness, reference) > 0.99  # without its brightness: [-1, 2, -1]
 assert abs(losses_zero[-1] - best_loss) < 1e-9 and abs(losses_rand[-1] - best_loss) < 1e-6
 print("SECTION-OK")
 """
@@ -556,6 +557,21 @@ def test_the_numbers_in_the_text_are_the_computed_ones():
 
     assert f"{similarity(best, reference):.2f}" == "0.63" and "correlación $0.63$" in prose
     assert f"{similarity(best, reference.T):.2f}" == "0.13" and "($0.13$)" in prose
+    # the brightness: u is about 0.05 [-1, 2, -1] per row plus 0.006 per weight, and on the
+    # photo that part is larger than the lines' in most pixels
+    assert f"{best.mean():.3f}" == "0.006" and "más $0.006$ en cada peso" in prose
+    assert np.abs(best - best.mean() - 0.05 * reference).max() < 0.02
+    blur = data.kernels_2d()["desenfoque"]
+    assert f"{similarity(best, blur):.2f}" == "0.84" and "desenfoque ($0.84$)" in prose
+    flat = best - best.mean()
+    assert f"{similarity(flat, reference):.3f}" == "0.998" and "sube a $0.998$" in prose
+    lines = cnncourse.conv2d(photo, flat)
+    glow = cnncourse.conv2d(photo, np.full((3, 3), best.mean()))
+    larger = np.abs(glow - glow.mean()) > np.abs(lines - lines.mean())
+    assert larger.mean() > 0.5 and "en la mayoría de sus píxeles, la parte del brillo" in prose
+    # «una forma clara sobre un fondo ya claro llega a 1.5»: the shapes leave [-1, 1] too
+    noiseless, _, _ = data.line_scenes(n=64, size=12, noise=0.0, seed=0)
+    assert 1.0 < np.abs(noiseless).max() <= 1.5 and "llega a $1.5$" in prose
 
 
 def test_without_noise_the_optimum_uses_the_middle_row_only():

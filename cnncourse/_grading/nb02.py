@@ -97,8 +97,9 @@ def explain_conv2d(got, x, u):
             )
         if g.shape == (H, W):
             return (
-                f"Forma {g.shape} en vez de {exp_shape}: sin padding la salida es más "
-                "pequeña que la entrada, (H - h + 1) x (W - w + 1)."
+                f"Forma {g.shape} en vez de {exp_shape}: la salida es más pequeña que la "
+                "entrada, porque el kernel solo cabe entero en (H - h + 1) x (W - w + 1) "
+                "posiciones."
             )
         return f"Forma {g.shape} en vez de {exp_shape} = (H - h + 1, W - w + 1)."
     if close_lists(gl, ref_conv2d(x, _flip2(u))):
@@ -188,8 +189,8 @@ def probe_conv2d_loops(fn):
         return ""
     hint = explain_conv2d(got, x, u)
     return (
-        f"Con x de forma (5, 8) y u de forma (2, 3) no da x ⊛ u (su propio test también "
-        f"falla). {hint}".strip()
+        f"Con x de forma (5, 8) y u de forma (2, 3) no da x ⊛ u (su propia celda de "
+        f"comprobación también falla). {hint}".strip()
     )
 
 
@@ -407,9 +408,9 @@ def call_loss_grad(fn, args, name, namespace=None):
     for k, label in enumerate(("la pila de imágenes x", "el kernel u", "las respuestas t")):
         if not _np.array_equal(args[k], arrays[k]):
             raise rule_error(
-                f"{name} ha modificado {label} (su argumento número {k + 1}) en el sitio: no "
-                "cambies las entradas: calcula en arrays nuevos (err = o - t) en vez de operar "
-                "en el sitio (-=, *=, ...)."
+                f"{name} ha modificado {label} (su argumento número {k + 1}): ha escrito "
+                "sobre el propio array que recibe. No cambies las entradas: calcula en arrays "
+                "nuevos (err = o - t) en vez de operar directamente sobre ellas (-=, *=, ...)."
             )
     return got
 
@@ -497,7 +498,7 @@ def hidden_loss_grad(fn, namespace=None, name="loss_grad"):
             continue
         N, Ho, Wo = _n(t), _n(t[0]), _n(t[0][0])
         hints = (
-            (_scale(exp, 0.5), "falta el factor 2 de la derivada de (o - t)^2"),
+            (_scale(exp, 0.5), "falta el factor 2 de la derivada de (o - t)²"),
             (_scale(exp, -1.0), "el signo está cambiado: el error es o - t, no t - o"),
             (_scale(exp, N * Ho * Wo), "has sumado en vez de promediar: divide entre N·Ho·Wo"),
             (_scale(exp, N), "divide entre el número total de salidas N·Ho·Wo, no solo Ho·Wo"),
@@ -506,7 +507,7 @@ def hidden_loss_grad(fn, namespace=None, name="loss_grad"):
                 "divides solo entre N (el número de imágenes): la media es sobre todas las "
                 "salidas, divide entre N·Ho·Wo",
             ),
-            (_scale(exp, 1.0 / N), "has dividido dos veces por N"),
+            (_scale(exp, 1.0 / N), "has dividido dos veces entre N"),
         )
         for variant, hint in hints:
             if close_lists(values, variant):

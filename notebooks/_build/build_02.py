@@ -180,8 +180,9 @@ nb.md(
     * no modifiques la entrada `x` ni el kernel `u`;
     * escribe tú la operación: no llames a una convolución ya hecha (`cnncourse.conv2d`,
       `cnncourse.conv1d`, `np.convolve`, `np.correlate` ni las de `scipy.signal` o
-      `scipy.ndimage`). Se rechaza cualquier llamada a una función con esos nombres (`conv2d`,
-      `convolve`, `correlate2d`...), aunque la hayas escrito tú.
+      `scipy.ndimage`). Se rechaza cualquier llamada a una función con uno de estos nombres,
+      aunque la hayas escrito tú: `conv1d`, `conv2d`, `convolve`, `convolve1d`, `convolve2d`,
+      `correlate`, `correlate1d`, `correlate2d`, `fftconvolve` y `oaconvolve`.
     """,
     concepts=["C3"],
 )
@@ -274,8 +275,9 @@ nb.md(
     * **bordes horizontales**: lo mismo de arriba abajo;
     * **Sobel**: como los anteriores, pero la fila (o columna) central pesa el doble;
     * **desenfoque**: la media de la ventana $3 \times 3$ (el píxel y sus 8 vecinos);
-    * **enfoque** $\begin{pmatrix}0&-1&0\\-1&5&-1\\0&-1&0\end{pmatrix}$: el píxel más su
-      diferencia con sus 4 vecinos ($5 \cdot$ píxel $-$ los 4 vecinos), resalta los detalles.
+    * **enfoque** $\begin{pmatrix}0&-1&0\\-1&5&-1\\0&-1&0\end{pmatrix}$: el píxel más sus
+      diferencias con sus 4 vecinos ($5 \cdot$ píxel $-$ la suma de los 4 vecinos), resalta los
+      detalles.
 
     Los kernels que dan intensidades (identidad, desenfoque, enfoque) se pintan en la escala de la
     foto, de 0 (negro) a 255 (blanco); los de bordes dan valores con signo y cada uno se pinta en
@@ -414,7 +416,8 @@ nb.md(
       que cruza la escena.
 
     Encima, cada píxel lleva un **ruido** gaussiano de desviación típica $0.3$, como el de una
-    cámara (por eso algunos píxeles se salen un poco de $[-1, 1]$).
+    cámara. Algunos píxeles se salen de $[-1, 1]$: una forma clara sobre un fondo ya claro
+    llega a $1.5$, y el ruido suma o resta algo más.
 
     Para cada escena $\mathbf{x}_k$, la respuesta deseada $\mathbf{t}_k$ tiene un valor por
     ventana de $3 \times 3$: $+1$ si el centro de la ventana está sobre una línea vertical
@@ -496,7 +499,8 @@ nb.md(
     r"""
     ✏️ **Ejercicio 3 (3 puntos).** Escribe `loss_grad(x, u, t)`: el gradiente
     $\nabla_{\mathbf{u}} L$ de la fórmula anterior para una pila de imágenes `x` de forma
-    `(N, H, W)`, un kernel `u` de forma `(h, w)` y respuestas `t` de forma `(N, H-h+1, W-w+1)`.
+    `(N, H, W)`, un kernel `u` de forma `(h, w)` y respuestas deseadas `t` de forma
+    `(N, H-h+1, W-w+1)`.
     Devuelve un `np.ndarray` nuevo de tipo `float`, de la misma forma que `u`. Aquí puedes usar
     bucles, tu `conv2d_loops` o `cnncourse.conv2d`. No modifiques las entradas.
     """,
@@ -567,7 +571,8 @@ nb.md(
     como un producto de una matriz por un vector: cada ventana de $3 \times 3$ de cada escena,
     aplanada, es una fila de una matriz $A$ (aquí $64 \cdot 10 \cdot 10 = 6400$ filas y 9
     columnas, una por peso), y $A\,\mathbf{u}$, con $\mathbf{u}$ aplanado, son las 6400
-    salidas; `data.window_matrix` la construye. La pérdida es
+    salidas; `data.window_matrix` la construye. Con las respuestas deseadas aplanadas también
+    en un vector $\mathbf{t}$ de 6400 valores, la pérdida es
     $L(\mathbf{u}) = \frac{1}{6400} \lVert A\,\mathbf{u} - \mathbf{t} \rVert^2$, una función
     cuadrática de los 9 pesos, y su mínimo se puede calcular directamente por **mínimos
     cuadrados** (`np.linalg.lstsq`).
@@ -664,6 +669,7 @@ nb.code(
         ylabel="pérdida - pérdida mínima",
     )
     fig.axes[0].plot(np.array(losses_rand) - best_loss)
+    fig.axes[0].set_xlabel("paso")
     fig.axes[0].legend(["desde cero", "desde un kernel al azar"]);
     ''',
     concepts=["C6", "C7"],
@@ -679,27 +685,31 @@ nb.md(
     el detector clásico $[-1, 2, -1]$ (abajo, cada fila dividida entre su peso central). Nadie
     lo ha diseñado: ha salido de los datos, y cada tipo de escena ha fijado una parte.
 
-    * Las **barras**: dentro de una barra la ventana es uniforme y la respuesta deseada es 0,
-      así que los 9 pesos deben sumar casi cero: la columna central positiva necesita lados
-      negativos.
+    * Las **zonas uniformes**, el fondo de cada escena y el interior de las barras: la
+      respuesta deseada es 0 con cualquier gris, del más oscuro al más claro, así que los 9
+      pesos deben sumar casi cero, y la columna central positiva necesita lados negativos. Las
+      barras, 1 más claras o más oscuras que su fondo, añaden zonas uniformes de grises más
+      extremos.
     * Las **líneas horizontales**: una línea horizontal que cruza la ventana solo añade a la
       respuesta del fondo la suma de una fila del kernel (por su contraste), y debe dar 0: cada
       fila suma casi cero.
     * Las **líneas verticales**: la columna central, la que cae sobre la línea, pesa mucho más
       que los lados.
     * El **ruido**: reparte el peso entre las tres filas, que promedian tres píxeles de la
-      línea (sin ruido, con `data.line_scenes(noise=0)`, el óptimo solo usa la fila central),
-      y mantiene el kernel pequeño.
-      Sobre una línea limpia la respuesta es de unos $0.32$, no de $1$: un kernel mayor
-      acercaría a 1 las 226 ventanas con $t = \pm 1$, pero agrandaría también el ruido, los
-      bordes de las barras y los extremos de los segmentos en las 6174 ventanas con $t = 0$.
-      El mínimo de la pérdida es un término medio.
+      línea (sin ruido, con `data.line_scenes(noise=0)`, el óptimo solo usa la fila central).
 
-    Es una lección general: **un modelo aprende lo que muestran sus datos**. Con líneas claras
-    sobre un fondo oscuro y uniforme, nada le pide lados negativos: entre sus infinitos
-    óptimos, mínimos cuadrados y el descenso desde cero dan el de menor norma, una columna
-    central sin más, que suma el brillo de tres píxeles y en una foto marca las zonas claras,
-    no las líneas.
+    Y es un kernel pequeño: sobre una línea limpia (un fondo 0 sin ruido) la respuesta es de
+    unos $0.32$, no de $1$. Un kernel mayor acercaría a $\pm 1$ la respuesta en las 226
+    ventanas con $t = \pm 1$, pero agrandaría también el ruido, los bordes de las barras y los
+    extremos de los segmentos en las 6174 ventanas con $t = 0$. El mínimo de la pérdida es un
+    término medio.
+
+    Es una lección general: **un modelo aprende lo que muestran sus datos**. Con los datos más
+    sencillos de «¿Hay un solo kernel óptimo?», líneas claras que cruzan un fondo oscuro y
+    uniforme, y una respuesta deseada de $+1$ sobre las líneas verticales y $-1$ en todo lo
+    demás, nada le pide lados negativos: entre sus infinitos óptimos, mínimos cuadrados y el
+    descenso desde cero dan el de menor norma, una columna central sin más, que suma el brillo
+    de tres píxeles y en una foto marca las zonas claras, no las líneas.
     """,
     concepts=["C7"],
 )
@@ -725,22 +735,20 @@ nb.md(
     resto es ruido.
 
     ¿Y en una foto? Pintamos la respuesta a la foto normalizada restándole su media: en rojo,
-    lo que responde más que la media; en azul, lo que responde menos. Los 9 pesos suman
-    $0.054$, no exactamente cero, así que la respuesta lleva también un poco del brillo: es el
-    tono pálido, rojo en las zonas claras y azul en las oscuras. Las líneas son los trazos
-    intensos. Al lado, la respuesta del kernel traspuesto, `u.T` (filas por columnas), que es
-    un detector de líneas **horizontales**. Los detalles muestran la diferencia: en las cintas
-    de las condecoraciones, `u` marca sus rayas verticales y `u.T`, sus bordes de arriba y de
+    lo que responde más que la media; en azul, lo que responde menos. Las líneas son los trazos
+    intensos: rojos donde la línea es más clara que lo que la rodea, azules donde es más
+    oscura. Al lado, la respuesta del kernel traspuesto, `u.T` (filas por columnas), que es un
+    detector de líneas **horizontales**. Los detalles muestran la diferencia: en las cintas de
+    las condecoraciones, `u` marca sus rayas verticales y `u.T`, sus bordes de arriba y de
     abajo; en la cara, `u` marca los lados de la nariz y de las gafas, y `u.T`, la parte de
-    arriba de la montura y la boca. En números: la respuesta de `u` en la foto se parece a la
-    de $[-1, 2, -1]$ en cada fila (correlación $0.63$; 1 sería la misma imagen salvo la
-    escala) mucho más que a la del detector horizontal ($0.13$).
+    arriba de la montura y la boca. Fíjate también en el tono que toman zonas enteras: lo
+    explicamos después de las figuras.
     """,
     concepts=["C7"],
 )
 
 nb.code(
-    r'''
+    r"""
     new_images, new_targets, new_kinds = data.line_scenes(n=16, size=12, seed=7)
     pick = examples(new_kinds, new_targets)
     responses = {k: predict(new_images[i : i + 1], u)[0] for k, i in pick.items()}
@@ -787,7 +795,36 @@ nb.code(
         vmin=-lim,
         vmax=lim,
         size=4,
-    )
+    );
+    """,
+    concepts=["C7"],
+)
+
+nb.md(
+    r"""
+    Además de las líneas, zonas enteras salen teñidas: la cara, que es clara, en rojo, y el
+    uniforme, que es oscuro, en azul. Es el **brillo**: los 9 pesos suman $0.054$, no
+    exactamente cero, y el kernel es casi $0.05 \cdot [-1, 2, -1]$ en cada fila más $0.006$ en
+    cada peso, un poco de desenfoque. Es otro término medio del entrenamiento: en las escenas,
+    una línea clara suma brillo a su ventana y una oscura se lo resta, así que ese poco de
+    brillo acerca en promedio a $\pm 1$ la respuesta en las líneas, y cuesta poco en los
+    fondos, cuyo gris solo va de $-0.5$ a $0.5$. Una foto, en cambio, tiene grandes zonas
+    claras y oscuras y pocas líneas de mucho contraste: en la mayoría de sus píxeles, la parte
+    del brillo es mayor que la de las líneas.
+
+    En números, con la correlación entre las respuestas de dos kernels en la foto (1 sería la
+    misma imagen salvo la escala): la respuesta de `u` se parece a la de $[-1, 2, -1]$ en cada
+    fila (correlación $0.63$) mucho más que a la del detector horizontal ($0.13$), pero también
+    a la del desenfoque ($0.84$), por el brillo. Si se lo quitamos, restando a cada peso la
+    media de los 9, la correlación con $[-1, 2, -1]$ sube a $0.998$: sin el brillo, lo que ha
+    aprendido es el detector de líneas verticales.
+    """,
+    concepts=["C7"],
+)
+
+nb.code(
+    r'''
+    unit_photo = to_unit_range(photo)  # la foto en [-1, 1], como en la celda anterior
 
 
     def similarity(kernel, other):
@@ -798,6 +835,9 @@ nb.code(
 
     print(f"correlación con [-1, 2, -1] en cada fila: {similarity(u, reference):.2f}")
     print(f"correlación con su traspuesto (líneas horizontales): {similarity(u, reference.T):.2f}")
+    print(f"correlación con el desenfoque (el brillo): {similarity(u, kernels['desenfoque']):.2f}")
+    no_brightness = u - u.mean()  # los mismos pesos, con suma 0
+    print(f"sin el brillo, con [-1, 2, -1]: {similarity(no_brightness, reference):.3f}")
     ''',
     concepts=["C7"],
 )
@@ -817,10 +857,13 @@ nb.md(
       ruido) la matriz de ventanas tiene rango 9: el óptimo de mínimos cuadrados es **un único
       kernel**, y el descenso del gradiente llega a él desde cero y desde un kernel al azar. Es
       un detector de líneas verticales: columna central positiva y lados negativos, casi
-      $[-1, 2, -1]$ en cada fila, y en la foto marca los trazos verticales.
+      $[-1, 2, -1]$ en cada fila, y en la foto marca los trazos verticales. Sus pesos no suman
+      exactamente cero: lleva también un poco del brillo, que en la foto tiñe zonas enteras.
     * Un modelo aprende lo que muestran sus datos: con líneas sobre un fondo uniforme las
-      ventanas solo fijan las sumas por filas y por columnas del kernel (rango 5), hay
-      infinitos óptimos y ninguno necesita lados negativos.
+      ventanas solo fijan las sumas por filas y por columnas del kernel (rango 5) y hay
+      infinitos óptimos; si la respuesta deseada es $-1$ en todo lo que no es una línea
+      vertical, el que dan mínimos cuadrados y el descenso desde cero no tiene lados
+      negativos y en una foto marca las zonas claras.
     * Una capa convolucional real suma además un sesgo por filtro: $h \cdot w + 1$ parámetros.
 
     **Siguiente:** el cuaderno 3 pasa a imágenes en color (RGB).
