@@ -24,7 +24,15 @@ import textwrap
 import nbformat
 import numpy as np
 import pytest
-from _nbutils import errors, execute, index_of, load, wrong_answer_problems
+from _nbutils import (
+    errors,
+    execute,
+    index_of,
+    load,
+    merged_variants,
+    statement_of,
+    wrong_answer_problems,
+)
 
 import cnncourse
 import cnncourse._grading as grading
@@ -317,20 +325,12 @@ RIGHT = {
 }
 
 
-def _merged(*tables):
-    out = {}
-    for table in tables:
-        for grade_id, variants in table.items():
-            out.setdefault(grade_id, {}).update(variants)
-    return out
-
-
 def test_rule_breaks_and_hints_fail_the_visible_tests():
     """One kernel: each answer, then its test cell WITHOUT the hidden block (as a student
     runs it): the rule or the mistake is named; the right answers pass."""
     assert set(RULE_BREAKS) == set(HINTS) == set(RIGHT)
     problems = wrong_answer_problems(
-        NAME, _merged(RULE_BREAKS, HINTS), RIGHT, timeout=240, visible_only=True
+        NAME, merged_variants(RULE_BREAKS, HINTS), RIGHT, timeout=240, visible_only=True
     )
     assert not problems, "\n".join(problems)
 
@@ -454,13 +454,6 @@ def test_probe_conv2d_loops():
 # --------------------------------------------------------------------------------------
 # Statements
 # --------------------------------------------------------------------------------------
-def _statement(nb, grade_id):
-    k = index_of(nb, grade_id) - 1
-    while "✏️" not in nb.cells[k].source:
-        k -= 1
-    return nb.cells[k].source
-
-
 @pytest.mark.parametrize(
     "grade_id, words",
     [
@@ -484,7 +477,7 @@ def _statement(nb, grade_id):
     ],
 )
 def test_statements_say_every_rule(grade_id, words):
-    text = _statement(load(NAME), grade_id)
+    text = statement_of(load(NAME), grade_id)
     missing = [w for w in words if w not in text]
     assert not missing, f"{grade_id}: the statement does not say {missing}"
 
