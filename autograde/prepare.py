@@ -27,6 +27,7 @@ import builtins
 import copy
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, field
 
 import nbformat
@@ -153,12 +154,20 @@ def _solution_defined_names(source_path) -> set[str]:
 _MAGIC = re.compile(r"^(\s*)([%!].*)$")
 
 
+# CPython 3.11's AST constructor keeps its recursion depth in per-interpreter state, so
+# ast.parse running in two grading threads at once can fail with "SystemError: AST
+# constructor recursion depth mismatch" (python/cpython#106905): the job became a
+# grader_error. One parse at a time; parsing a notebook's cells takes milliseconds.
+_PARSE_LOCK = threading.Lock()
+
+
 def _parse(source: str) -> ast.AST | None:
     if source.lstrip().startswith("%%"):
         return None
     lines = [_MAGIC.sub(r"\1pass", ln) for ln in source.splitlines()]
     try:
-        return ast.parse("\n".join(lines))
+        with _PARSE_LOCK:
+            return ast.parse("\n".join(lines))
     except SyntaxError:
         return None
 
